@@ -1,0 +1,77 @@
+"""zh / en labels for every metric, column, title and section shown in reports."""
+from __future__ import annotations
+
+import pandas as pd
+
+LANGS = ("zh", "en")
+
+#: key → (zh, en)
+LABELS: dict[str, tuple[str, str]] = {
+    # columns and metrics
+    "date": ("日期", "Date"),
+    "week": ("周", "Week"),
+    "weekday": ("星期", "Weekday"),
+    "hour": ("小时", "Hour"),
+    "agent": ("客服", "Agent"),
+    "store": ("店铺", "Store"),
+    "province": ("省份", "Province"),
+    "product": ("商品", "Product"),
+    "pay_slot": ("付款时间段", "Payment slot"),
+    "sales": ("销售额(元)", "Sales (yuan)"),
+    "orders": ("订单数", "Orders"),
+    "paid_orders": ("付款订单数", "Paid orders"),
+    "buyers": ("买家数", "Buyers"),
+    "aov": ("客单价(元)", "AOV (yuan)"),
+    "items": ("件数", "Items"),
+    "unit_price": ("件单价(元)", "Unit price (yuan)"),
+    "items_per_buyer": ("客件数", "Items per buyer"),
+    "sessions": ("接待会话数", "Sessions"),
+    "presale_sessions": ("售前会话数", "Pre-sale sessions"),
+    "replied": ("已回复会话", "Replied sessions"),
+    "unanswered": ("未回复会话", "Unanswered sessions"),
+    "reply_rate": ("回复率", "Reply rate"),
+    "first_response_s": ("首次响应(秒)", "First response (s)"),
+    "avg_response_s": ("平均响应(秒)", "Avg response (s)"),
+    "slow_sessions": ("慢响应会话", "Slow sessions"),
+    "long_sessions": ("长接待会话", "Long sessions"),
+    "max_concurrent": ("最大同时接待", "Max concurrent"),
+    "inquiries": ("询单人数", "Inquiries"),
+    "inquiry_buyers": ("询单付款人数", "Inquiry buyers"),
+    "inquiry_conversion": ("询单转化率", "Inquiry conversion"),
+    "silent_orders": ("静默订单", "Silent orders"),
+    "agent_orders": ("客服订单", "Agent-served orders"),
+    "silent_sales": ("静默销售额(元)", "Silent sales (yuan)"),
+    "agent_sales": ("客服销售额(元)", "Agent-served sales (yuan)"),
+    "uv": ("访客数", "Visitors (UV)"),
+    "value": ("数值", "Value"),
+    "metric": ("指标", "Metric"),
+    "this_period": ("本期", "This period"),
+    "previous_period": ("上期", "Previous period"),
+    "avg_4": ("前四期均值", "4-period average"),
+    "change": ("环比", "Change"),
+    "share": ("占比", "Share"),
+    # titles
+    "weekly_title": ("客服周报", "Customer-service weekly review"),
+    "headline": ("核心指标", "Headline numbers"),
+    "daily_sales": ("每日销售", "Sales by day"),
+    "regions": ("地区分布", "Regions"),
+    "payment_hours": ("付款时段", "Payment hours"),
+    "appendix": ("附录：指标定义与阈值", "Appendix: metric definitions and thresholds"),
+    "data_source": ("数据来源", "Data source"),
+    "generated_at": ("生成时间", "Generated at"),
+}
+
+
+def label(key: str, lang: str = "zh") -> str:
+    """The label of `key` in `lang`; an unknown key is returned unchanged."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, not {lang!r}")
+    pair = LABELS.get(key)
+    return key if pair is None else pair[LANGS.index(lang)]
+
+
+def relabel(df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """A copy of `df` with its columns (and index names) renamed to labels in `lang`."""
+    out = df.rename(columns=lambda c: label(str(c), lang))
+    out.index = out.index.set_names([label(str(n), lang) if n else n for n in out.index.names])
+    return out
