@@ -74,7 +74,12 @@ def _row_fingerprint(df: pd.DataFrame) -> pd.Series:
 
 
 def _merge(existing: pd.DataFrame | None, new: pd.DataFrame, key: Sequence[str]):
-    """Merge `new` into `existing` on `key` (new wins); return (merged, n_new, n_updated)."""
+    """Merge `new` into `existing` on `key` (new wins); return (merged, n_new, n_updated).
+
+    Key columns absent from both frames are left out of the key (e.g. traffic without `hour`).
+    """
+    present = set(new.columns) | (set(existing.columns) if existing is not None else set())
+    key = [c for c in key if c in present]
     if existing is None or existing.empty:
         merged = new.drop_duplicates(subset=list(key), keep="last")
         return merged, len(merged), 0
