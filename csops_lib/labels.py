@@ -59,6 +59,45 @@ LABELS: dict[str, tuple[str, str]] = {
     "appendix": ("附录：指标定义与阈值", "Appendix: metric definitions and thresholds"),
     "data_source": ("数据来源", "Data source"),
     "generated_at": ("生成时间", "Generated at"),
+    "agents": ("客服排名", "Agent ranking"),
+    "rank": ("排名", "Rank"),
+    "definition": ("定义 / 取值", "Definition / value"),
+    "first_response_p50_s": ("首次响应中位数(秒)", "First response median (s)"),
+    "first_response_p90_s": ("首次响应P90(秒)", "First response p90 (s)"),
+    "provisional_note": ("* 暂定：部分询单仍在跟进窗口内，转化率可能继续上升。",
+                         "* Provisional: some inquiries are still inside the follow-up window; "
+                         "conversion may still rise."),
+}
+
+#: metric key → (zh, en) definition, printed in every report's appendix (METRICS.md);
+#: `{name}` placeholders are filled with the thresholds the report used
+DEFINITIONS: dict[str, tuple[str, str]] = {
+    "sales": ("付款订单的实付金额之和（元），按付款时间计。",
+              "Sum of the amount actually paid on paid orders (yuan), by payment time."),
+    "buyers": ("付款的不同买家数。", "Distinct customers with a paid order."),
+    "aov": ("客单价 = 销售额 / 买家数。", "AOV = sales / buyers."),
+    "sessions": ("会话：同一客服与同一买家在同一天、且买家至少发过一条消息的全部消息。",
+                 "Session: all messages between one agent and one customer on one day that "
+                 "hold at least one customer message."),
+    "reply_rate": ("回复率 = 有客服回复的会话 / 会话数（自动回复不算回复）。",
+                   "Reply rate = sessions with an agent answer / sessions (auto replies never "
+                   "count)."),
+    "first_response_p50_s": ("会话首轮的响应时间（秒）的中位数；P90 为第90百分位。",
+                             "Median response time of a session's first turn (s); p90 is the "
+                             "90th percentile."),
+    "inquiries": ("询单人数：当天与该客服有售前会话的不同买家（按客服·日累计）。",
+                  "Inquiries: distinct customers with a pre-sale session with the agent that "
+                  "day (summed over agent-days)."),
+    "inquiry_conversion": ("询单转化率 = 跟进窗口内（会话开始至 D+{followup_days} 日结束）付款的询单买家 / 询单人数。",
+                           "Inquiry conversion = inquiring customers who paid from the session "
+                           "start to the end of day D+{followup_days} / inquiries."),
+    "slow_sessions": ("慢响应会话：超过{slow_gap_s}秒的回复多于{slow_times}次。",
+                      "Slow session: more than {slow_times} answers slower than {slow_gap_s} s."),
+    "long_sessions": ("长接待会话：任一轮等待回复超过{long_wait_s}秒。",
+                      "Long session: any turn waited more than {long_wait_s} s for its answer."),
+    "max_concurrent": ("最大同时接待：任一时刻 ±{concurrency_window_s} 秒内有消息的不同买家数的最大值。",
+                       "Max concurrent: the largest number of distinct customers with a message "
+                       "within ±{concurrency_window_s} s of one instant."),
 }
 
 

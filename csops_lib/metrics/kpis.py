@@ -1,0 +1,237 @@
+"""Per-agent and per-store daily KPI tables (the ``--by date,agent`` / ``--by store,date`` views).
+
+Everything is computed once from the raw tables: messages → sessions and turns (§3), orders →
+attribution (§4) and inquiry outcomes (§2). Rounding for reports: times to 0.1 s, rates to 4
+decimals, money to 0.01; counts are ``Int64``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from csops_lib.metrics._common import (
+    DAY,
+    as_ns,
+    key_text,
+    params_of,
+    ratio,
+    require,
+    texts,
+)
+from csops_lib.metrics.attribution import (
+    ORDER_COLUMNS,
+    _attribute,
+    _outcomes,
+    _prep_sessions,
+    default_as_of,
+)
+from csops_lib.metrics.chat import (
+    _agent_day_from,
+    _aqr_from,
+    _auto_first_from,
+    _max_concurrent_from,
+    _platform_from,
+    _quantiles_from,
+    _within_from,
+)
+from csops_lib.metrics.conversion import _store_from
+from csops_lib.metrics.sessions import CHAT_COLUMNS, _messages, _sessions_from, _split, _turns
+
+AGENT_KPI_COLUMNS = ["date", "agent", "sessions", "presale_sessions", "replied", "unanswered",
+                     "reply_rate", "first_response_s", "avg_response_s", "slow_sessions",
+                     "long_sessions", "max_concurrent", "inquiries", "inquiry_buyers",
+                     "inquiry_conversion", "orders", "sales", "buyers", "aov"]
+EXTRA_COLUMNS = ["next_day_buyers", "next_day_conversion", "items", "within_3min_rate",
+                 "platform_avg_response_s", "response_p50_s", "response_p90_s",
+                 "answer_question_ratio", "auto_first_share", "refunds", "refund_amount",
+                 "provisional"]
+TIME_COLUMNS = ["first_response_s", "avg_response_s", "platform_avg_response_s",
+                "response_p50_s", "response_p90_s"]
+RATE_COLUMNS = ["reply_rate", "inquiry_conversion", "next_day_conversion", "within_3min_rate",
+                "answer_question_ratio", "auto_first_share", "callin_conversion",
+                "silent_conversion", "store_conversion"]
+MONEY_COLUMNS = ["sales", "aov", "refund_amount"]
+COUNT_COLUMNS = ["sessions", "presale_sessions", "replied", "unanswered", "slow_sessions",
+                 "long_sessions", "max_concurrent", "inquiries", "inquiry_buyers", "orders",
+                 "buyers", "next_day_buyers", "items", "refunds", "silent_buyers", "uv"]
+
+
+def _finish(df: pd.DataFrame) -> pd.DataFrame:
+    """Round for reports and type the counts."""
+    for col in TIME_COLUMNS:
+        if col in df.columns:
+            df[col] = df[col].astype("float64").round(1)
+    for col in RATE_COLUMNS:
+        if col in df.columns:
+            df[col] = df[col].astype("float64").round(4)
+    for col in MONEY_COLUMNS:
+        if col in df.columns:
+            df[col] = df[col].astype("float64").round(2)
+    for col in COUNT_COLUMNS:
+        if col in df.columns:
+            df[col] = pd.array(np.rint(pd.to_numeric(df[col], errors="coerce")
+                                       .astype("float64")), dtype="Int64")
+    return df
+
+
+def _between(df: pd.DataFrame, date_from, date_to) -> pd.DataFrame:
+    if date_from is not None:
+        df = df[df["date"] >= pd.Timestamp(date_from).normalize()]
+    if date_to is not None:
+        df = df[df["date"] <= pd.Timestamp(date_to).normalize()]
+    return df.reset_index(drop=True)
+
+
+def _as_of(p: dict[str, Any], chats: pd.DataFrame, orders: pd.DataFrame) -> pd.Timestamp:
+    if p.get("as_of") is not None:
+        return pd.Timestamp(p["as_of"])
+    return default_as_of((chats, "sent_at"), (orders, "paid_at"), (orders, "created_at"))
+
+
+def agent_kpis(chats: pd.DataFrame, orders: pd.DataFrame, refunds: pd.DataFrame | None = None,
+               traffic: pd.DataFrame | None = None, params: dict[str, Any] | None = None,
+               date_from=None, date_to=None, **overrides: Any) -> pd.DataFrame:
+    """One row per ``date, agent``: the agent's daily scorecard (METRICS.md §2–§4).
+
+    Columns, in this order (then extras):
+
+    * date, agent;
+    * from the chats (§3, :func:`~csops_lib.metrics.chat.agent_day_stats`): sessions
+      (接待人数), presale_sessions, replied, unanswered (咨询未回复数), reply_rate (回复率),
+      first_response_s (首次响应时间, mean over sessions), avg_response_s (平均响应时间, mean
+      of session means), slow_sessions (慢响应), long_sessions (长接待), max_concurrent
+      (最大同时接待数);
+    * inquiries (询单人数) = distinct customers with a pre-sale session with the agent that day;
+      inquiry_buyers (询单→最终付款人数) = those who paid from the session start to the end of
+      D + ``followup_days``; inquiry_conversion (询单转化率) = inquiry_buyers / inquiries;
+    * orders, sales (销售额), buyers, aov (客单价 = sales / buyers): paid orders credited to
+      the agent by attribution (§4: order's agent field, else the handover / latest-session
+      rule), on the day of ``paid_at``. Silent orders belong to no agent row;
+    * extras: next_day_buyers, next_day_conversion (询单→次日付款), items, within_3min_rate
+      (3分钟响应率), platform_avg_response_s (旺旺人工平响), response_p50_s / response_p90_s
+      (turn response times), answer_question_ratio (答问比), auto_first_share, refunds and
+      refund_amount (refunds whose ``agent`` is this agent, by the day of ``applied_at``; only
+      when ``refunds`` is given), provisional (the day's follow-up window ends after ``as_of``,
+      so inquiry conversion may still rise).
+
+    Rows: every date and agent with a session or a credited order. A day with credited sales
+    but no session has sessions 0 and NaN means and rates (max_concurrent counts that day's
+    outreach messages, 0 without any). Rates with a zero denominator are NaN. Sorted by date,
+    agent; rounded (times 0.1 s, rates 4 decimals, money 0.01); counts ``Int64``.
+    ``date_from`` / ``date_to`` (inclusive) filter the rows after computing on all the data, so
+    sessions before the period still credit orders in it. ``traffic`` is not used per agent
+    (accepted for a uniform call with :func:`store_kpis`).
+    """
+    p = params_of(params, overrides)
+    require(chats, CHAT_COLUMNS, "chats")
+    require(orders, ORDER_COLUMNS, "orders")
+    m = _messages(chats)
+    s, _ = _split(m)
+    turns = _turns(s)
+    sess = _sessions_from(s, turns, orders, p)
+    as_of = _as_of(p, chats, orders)
+    key = ["date", "agent"]
+
+    mc_frame = _max_concurrent_from(m, p["concurrency_window_s"])
+    day = _agent_day_from(sess, mc_frame).drop(columns="max_concurrent").set_index(key)
+    mc = mc_frame.set_index(key)["max_concurrent"]
+
+    ps = _prep_sessions(sess, p)
+    outc = _outcomes(ps, orders, p, as_of)
+    has_cust = "customer_id" in orders.columns
+    ig = outc.groupby(key, sort=True)
+    inq = pd.DataFrame({"inquiries": ig["customer_id"].nunique()})
+    if has_cust:
+        inq["inquiry_buyers"] = ig["paid"].sum()
+        inq["next_day_buyers"] = ig["paid_next_day"].sum()
+
+    att = _attribute(orders, ps, s[["sid", "sent_at"]], p)
+    po = pd.DataFrame({
+        "date": as_ns(orders["paid_at"]).dt.normalize().to_numpy(),
+        "agent": att["credited_agent"].to_numpy(),
+        "amount": pd.to_numeric(orders["amount"], errors="coerce").astype("float64").to_numpy(),
+        "customer_id": key_text(orders["customer_id"]).to_numpy() if has_cust else np.nan,
+        "qty": (pd.to_numeric(orders["quantity"], errors="coerce").astype("float64")
+                .fillna(1.0).to_numpy() if "quantity" in orders.columns else 1.0),
+    })
+    po = po[po["agent"].notna() & po["date"].notna()]
+    og = po.groupby(key, sort=True)
+    sales = pd.DataFrame({"orders": og.size(), "sales": og["amount"].sum(),
+                          "items": og["qty"].sum()})
+    sales["buyers"] = og["customer_id"].nunique() if has_cust else np.nan
+
+    tk = ["date", "agent"]
+    turn_parts = [
+        _within_from(turns, p, tk).set_index(key)[["within_3min_rate"]],
+        _platform_from(turns, p, tk).set_index(key)[["platform_avg_response_s"]],
+        _quantiles_from(turns, tk).set_index(key),
+        _auto_first_from(turns, tk).set_index(key)[["auto_first_share"]],
+        _aqr_from(sess, tk).set_index(key)[["answer_question_ratio"]],
+    ]
+    out = day.join([inq, sales], how="outer")
+    out = out.join(turn_parts, how="left")
+    out = out.join(mc, how="left")
+    if refunds is not None:
+        require(refunds, ["applied_at"], "refunds")
+        if "agent" in refunds.columns:
+            r = pd.DataFrame({
+                "date": as_ns(refunds["applied_at"]).dt.normalize(),
+                "agent": key_text(refunds["agent"]),
+                "amount": (pd.to_numeric(refunds["amount"], errors="coerce").astype("float64")
+                           if "amount" in refunds.columns else np.nan)})
+            rg = r.dropna(subset=["date", "agent"]).groupby(key)
+            out = out.join(pd.DataFrame({"refunds": rg.size(),
+                                         "refund_amount": rg["amount"].sum()}), how="left")
+            out["refunds"] = out["refunds"].fillna(0)
+            out["refund_amount"] = out["refund_amount"].fillna(0.0)
+    out = out.reset_index()
+    zero = ["sessions", "presale_sessions", "replied", "unanswered", "slow_sessions",
+            "long_sessions", "max_concurrent", "inquiries", "orders", "items"]
+    if has_cust:
+        zero += ["inquiry_buyers", "next_day_buyers", "buyers"]
+    else:
+        out["inquiry_buyers"] = np.nan
+        out["next_day_buyers"] = np.nan
+    for col in zero:
+        out[col] = out[col].fillna(0)
+    out["sales"] = out["sales"].fillna(0.0)
+    out["reply_rate"] = ratio(out["replied"], out["sessions"])
+    out["inquiry_conversion"] = ratio(out["inquiry_buyers"], out["inquiries"])
+    out["next_day_conversion"] = ratio(out["next_day_buyers"], out["inquiries"])
+    out["aov"] = ratio(out["sales"], out["buyers"])
+    fd = int(p["followup_days"])
+    out["provisional"] = ((out["date"] + DAY * (fd + 1)) > as_of) if pd.notna(as_of) else True
+    cols = AGENT_KPI_COLUMNS + [c for c in EXTRA_COLUMNS if c in out.columns]
+    out = out[cols].sort_values(key, kind="stable")
+    out = _finish(texts(_between(out, date_from, date_to), ["agent"]))
+    return out
+
+
+def store_kpis(chats: pd.DataFrame, orders: pd.DataFrame, traffic: pd.DataFrame | None = None,
+               params: dict[str, Any] | None = None, date_from=None, date_to=None,
+               **overrides: Any) -> pd.DataFrame:
+    """One row per ``date, store`` (the ``--by store,date`` view, METRICS.md §2).
+
+    Columns: date, store, uv (访客数), inquiries (询单人数: distinct customers with a pre-sale
+    session), callin_conversion (询单率 = inquiries / uv), inquiry_buyers, inquiry_conversion
+    (询单转化率), next_day_buyers, next_day_conversion (询单→次日付款), silent_buyers,
+    silent_conversion (静默转化率 = silent buyers / uv), buyers, store_conversion (全店转化率 =
+    buyers / uv), orders, sales, aov, provisional. See
+    :mod:`csops_lib.metrics.conversion` for the definitions. NaN for a zero denominator
+    (all UV rates NaN without ``traffic``); rounded like :func:`agent_kpis`; rows for every
+    store-day with a session, a paid order or traffic; ``date_from`` / ``date_to`` inclusive.
+    """
+    p = params_of(params, overrides)
+    require(chats, CHAT_COLUMNS, "chats")
+    require(orders, ORDER_COLUMNS, "orders")
+    m = _messages(chats)
+    s, _ = _split(m)
+    sess = _sessions_from(s, _turns(s), orders, p)
+    out = _store_from(sess, s[["sid", "sent_at"]], orders, traffic, p, _as_of(p, chats, orders))
+    cols = ["date", "store", "uv", "inquiries", "callin_conversion", "inquiry_buyers",
+            "inquiry_conversion", "next_day_buyers", "next_day_conversion", "silent_buyers",
+            "silent_conversion", "buyers", "store_conversion", "orders", "sales", "aov",
+            "provisional"]
+    return _finish(_between(out[cols], date_from, date_to))
