@@ -61,6 +61,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "generated_at": ("生成时间", "Generated at"),
     "agents": ("客服排名", "Agent ranking"),
     "rank": ("排名", "Rank"),
+    "auto": ("自动（数据中的最新时间）", "automatic (the latest time in the data)"),
     "definition": ("定义 / 取值", "Definition / value"),
     "first_response_p50_s": ("首次响应中位数(秒)", "First response median (s)"),
     "first_response_p90_s": ("首次响应P90(秒)", "First response p90 (s)"),

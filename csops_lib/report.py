@@ -24,6 +24,7 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets.config import Config
 
 from csops_lib.config import project_root
+from csops_lib.labels import label
 
 #: report name → (notebook file, period kind parameter)
 REPORTS = {
@@ -111,6 +112,7 @@ def render(report: str, overrides: dict[str, Any] | None = None, *,
             f"the last good report (if any) is untouched: {html_path}"
         ) from exc
     nb = nbformat.read(executed, as_version=4)
+    nb.metadata["title"] = f"{label(f'{report}_title', params.get('lang', 'zh'))} {period_label}"
     body, _ = html_exporter().from_notebook_node(nb, resources={"metadata": {"name": report}})
     _atomic_write(html_path, body)
     if progress:

@@ -246,6 +246,7 @@ class WeeklyReview:
         rows = [{self._t("metric"): self._t(k),
                  self._t("definition"): DEFINITIONS[k][lang].format(**self.params)}
                 for k in DEFINITIONS]
-        rows += [{self._t("metric"): k, self._t("definition"): str(v)}
+        rows += [{self._t("metric"): k,
+                  self._t("definition"): self._t("auto") if v is None else str(v)}
                  for k, v in self.params.items() if k not in ("data_dir",)]
         return pd.DataFrame(rows).style.hide(axis="index")
