@@ -1,4 +1,4 @@
-"""The `csops` command: validate, ingest, demo, report (and the metric commands)."""
+"""The `csops` command: validate, ingest, demo, report, kpis, funnel."""
 from __future__ import annotations
 
 import argparse
@@ -66,6 +66,61 @@ def _cmd_report(args) -> int:
     return 0
 
 
+def _cmd_kpis(args) -> int:
+    from csops_lib import kpi_export as kx
+    from csops_lib.io import LoadError
+    from csops_lib.params import ParamError, load_shop_params, parse_overrides
+
+    started = time.monotonic()
+    try:
+        params = load_shop_params(**parse_overrides(args.param or []))
+        by = kx.parse_by(args.by)
+        kx.parse_period(args.date_from, args.date_to)
+        kx.check_out_path(args.out)
+    except (ParamError, kx.ExportError) as exc:
+        print(f"csops kpis: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        run = kx.run_kpis(store_dir=args.store, chats=args.chats, orders=args.orders,
+                          refunds=args.refunds, traffic=args.traffic, date_from=args.date_from,
+                          date_to=args.date_to, by=by, params=params)
+        for rep in run.reports:
+            if rep.rows_quarantined or rep.warnings:
+                print(rep.summary(max_rows=3), file=sys.stderr)
+        kx.write_table(run.table, args.out)
+    except (LoadError, FileNotFoundError, kx.ExportError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    table = run.table
+    where = f" → {args.out}" if args.out else ""
+    print(f"kpis by {by}: {len(table)} rows, {kx.period_text(table)}, "
+          f"{time.monotonic() - started:.1f} s{where}", file=sys.stderr)
+    return 0
+
+
+def _cmd_funnel(args) -> int:
+    from csops_lib import kpi_export as kx
+    from csops_lib.io import LoadError
+
+    started = time.monotonic()
+    try:
+        kx.check_out_path(args.out)
+        result = kx.tally_funnel_files(args.files)
+        kx.write_table(result.table, args.out)
+    except (LoadError, FileNotFoundError, kx.ExportError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for line in result.quarantine_lines():
+        print(line, file=sys.stderr)
+    if args.quarantine_out:
+        result.quarantine.to_csv(args.quarantine_out, index=False, encoding="utf-8-sig")
+        print(f"quarantined rows written to {args.quarantine_out}", file=sys.stderr)
+    where = f" → {args.out}" if args.out else ""
+    print(f"funnel: {result.accounting()}, {kx.period_text(result.table)}, "
+          f"{time.monotonic() - started:.1f} s{where}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="csops",
@@ -114,12 +169,58 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", metavar="KEY=VALUE",
                    help="override a notebook parameter (repeatable)")
     p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("kpis", help="per-agent (or per-store) daily KPI table",
+                       description="One row per date and agent (sessions, reply rate, response "
+                                   "times, slow/long sessions, concurrency, inquiries and their "
+                                   "conversion, credited orders, sales, buyers, AOV; METRICS.md "
+                                   "§2-§4), from export files or the history store. With --by "
+                                   "store,date: one row per date and store with UV and the "
+                                   "store-level conversions. Times in seconds (0.1), rates as "
+                                   "fractions (4 decimals), money to 0.01.")
+    src = p.add_argument_group("input (export files, or --store)")
+    src.add_argument("--chats", nargs="+", metavar="FILE", help="chat log export(s)")
+    src.add_argument("--orders", nargs="+", metavar="FILE", help="order export(s)")
+    src.add_argument("--refunds", nargs="+", metavar="FILE", help="refund export(s) (optional)")
+    src.add_argument("--traffic", nargs="+", metavar="FILE",
+                     help="traffic export(s) (optional; UV for --by store,date)")
+    src.add_argument("--store", metavar="DIR",
+                     help="read the history store instead (only the partitions needed)")
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD",
+                   help="first day of the rows (default: all; the store's first chat day)")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD",
+                   help="last day of the rows (default: all; the store's last chat day)")
+    p.add_argument("--by", default="date,agent", metavar="KEYS",
+                   help="date,agent (default) or store,date")
+    p.add_argument("--param", action="append", metavar="KEY=VALUE",
+                   help="override a shop parameter of params/shop.yaml (repeatable)")
+    p.add_argument("--out", metavar="FILE",
+                   help=".csv (UTF-8 with BOM), .xlsx or .parquet; default: CSV on stdout")
+    p.set_defaults(func=_cmd_kpis, parser=p)
+
+    p = sub.add_parser("funnel", help="the daily conversion funnel from the supervisor's tally",
+                       description="Load tally file(s) (table agent_daily: 总接待人数, 静默下单, "
+                                   "售后咨询, 追单人数 ...) and add inquiries, "
+                                   "followup_converted, inquiry_converted, total_converted and "
+                                   "consult_conversion (METRICS.md §1). Inconsistent rows (a "
+                                   "negative derived count) are quarantined with the reason "
+                                   "and reported on stderr: rows in = rows out + quarantined.")
+    p.add_argument("files", nargs="+", metavar="TALLY_FILE", help="xlsx or csv tally file(s)")
+    p.add_argument("--out", metavar="FILE",
+                   help=".csv (UTF-8 with BOM), .xlsx or .parquet; default: CSV on stdout")
+    p.add_argument("--quarantine-out", metavar="CSV", help="write the quarantined rows here")
+    p.set_defaults(func=_cmd_funnel)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "kpis":
+        if args.store and (args.chats or args.orders or args.refunds or args.traffic):
+            args.parser.error("give either --store or export files (--chats/--orders ...)")
+        if not args.store and not (args.chats and args.orders):
+            args.parser.error("--chats and --orders are required (or --store DIR)")
     return int(args.func(args) or 0)
 
 
