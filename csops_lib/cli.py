@@ -53,7 +53,7 @@ def _cmd_report(args) -> int:
     from csops_lib.params import parse_overrides
 
     overrides = parse_overrides(args.param or [])
-    for name in ("week", "month", "date", "lang"):
+    for name in ("week", "month", "date", "lang", "agent", "promo"):
         value = getattr(args, name, None)
         if value:
             overrides[name] = value
@@ -162,8 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="run a report notebook to HTML",
                        description="Execute a report notebook with papermill and convert it to "
                                    "HTML (code hidden) under outputs/<report>/<period>/.")
-    p.add_argument("report", choices=["weekly"], help="which report")
+    p.add_argument("report", choices=["weekly", "daily", "agent", "promo", "what_if"],
+                   help="which report")
     p.add_argument("--week", help="ISO week such as 2026-W47 (default: last complete week)")
+    p.add_argument("--month", help="month such as 2026-10 (weekly: gives the monthly report)")
+    p.add_argument("--date", help="day YYYY-MM-DD for the daily report (default: yesterday)")
+    p.add_argument("--agent", help="agent name for the agent profile")
+    p.add_argument("--promo", help="promo name for the promo retrospective")
     p.add_argument("--lang", choices=["zh", "en"], help="label language (default: zh)")
     p.add_argument("--data-dir", help="store folder (default: configured, else the demo)")
     p.add_argument("--param", action="append", metavar="KEY=VALUE",

@@ -102,6 +102,20 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
 }
 
 
+def register(labels: dict[str, tuple[str, str]] | None = None,
+             definitions: dict[str, tuple[str, str]] | None = None) -> None:
+    """Add a module's own labels / definitions (each module keeps its labels beside its code).
+
+    A key already registered with different text is an error, so two modules cannot silently
+    give one column two names.
+    """
+    for target, new in ((LABELS, labels or {}), (DEFINITIONS, definitions or {})):
+        for key, pair in new.items():
+            if key in target and target[key] != tuple(pair):
+                raise ValueError(f"label {key!r} already registered as {target[key]}")
+            target[key] = tuple(pair)
+
+
 def label(key: str, lang: str = "zh") -> str:
     """The label of `key` in `lang`; an unknown key is returned unchanged."""
     if lang not in LANGS:

@@ -26,9 +26,13 @@ from traitlets.config import Config
 from csops_lib.config import project_root
 from csops_lib.labels import label
 
-#: report name → (notebook file, period kind parameter)
+#: report name → notebook file in notebooks/
 REPORTS = {
     "weekly": "weekly_review.ipynb",
+    "daily": "daily_report.ipynb",
+    "agent": "agent_profile.ipynb",
+    "promo": "promo_retro.ipynb",
+    "what_if": "what_if.ipynb",
 }
 
 
@@ -52,14 +56,18 @@ def notebook_path(report: str) -> Path:
     return project_root() / "notebooks" / REPORTS[report]
 
 
-def report_params(report: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """`params/<report>.yaml` merged with overrides, checked against the notebook's parameters."""
+def _notebook_parameters(report: str) -> dict[str, Any]:
     import papermill
 
+    return papermill.inspect_notebook(str(notebook_path(report)))
+
+
+def report_params(report: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`params/<report>.yaml` merged with overrides, checked against the notebook's parameters."""
     path = project_root() / "params" / f"{report}.yaml"
     params = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
     params.update(overrides or {})
-    known = papermill.inspect_notebook(str(notebook_path(report)))
+    known = _notebook_parameters(report)
     unknown = sorted(set(params) - set(known))
     if unknown:
         raise ReportError(
@@ -93,12 +101,14 @@ def render(report: str, overrides: dict[str, Any] | None = None, *,
     """Execute and convert one report; return the HTML path (see the module docstring)."""
     import papermill
 
-    params = report_params(report, overrides)
     root = project_root()
     out_dir = Path(out_root or root / "outputs") / report / period_label
     out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir / f".{report}.executed.ipynb"
     html_path = out_dir / f"{report}.html"
+    params = report_params(report, overrides)
+    if "xlsx_path" in _notebook_parameters(report) and not params.get("xlsx_path"):
+        params["xlsx_path"] = str(out_dir / f"{report}.xlsx")  # the report's Excel workbook
     started = time.monotonic()
     try:
         papermill.execute_notebook(
@@ -122,8 +132,22 @@ def render(report: str, overrides: dict[str, Any] | None = None, *,
     return html_path
 
 
-#: report name → the period kind its notebook takes and the parameter that names it
-PERIOD_PARAM = {"weekly": ("week", "week")}
+#: report name → (period kind, the notebook parameter that names the period); reports
+#: without a calendar period (promo, what_if) are labelled by a parameter instead
+PERIOD_PARAM = {"weekly": ("week", "week"), "daily": ("day", "date"),
+                "agent": ("week", "week")}
+#: reports labelled by a parameter: report → parameter whose value names the output folder
+LABEL_PARAM = {"promo": "promo", "what_if": None}
+
+
+def output_label(report: str, params: dict[str, Any], period_label: str | None) -> str:
+    """The output folder name under outputs/<report>/: the period, prefixed for agent reports."""
+    if report == "agent":
+        return f"{params.get('agent', 'agent')}_{period_label}"
+    if report in LABEL_PARAM:
+        key = LABEL_PARAM[report]
+        return str(params.get(key) or "default") if key else "default"
+    return str(period_label)
 
 
 def run(report: str, overrides: dict[str, Any] | None = None, *, data_dir=None,
@@ -137,13 +161,18 @@ def run(report: str, overrides: dict[str, Any] | None = None, *, data_dir=None,
     from csops_lib.config import data_dir as default_data_dir
 
     overrides = dict(overrides or {})
+    notebook_path(report)  # an unknown report fails before any work
     folder = Path(data_dir) if data_dir else default_data_dir(progress=progress)
-    kind, key = PERIOD_PARAM[report]
-    if overrides.get("period") == "month" or "month" in overrides:
-        kind, key = "month", "month"
-    span = store.date_range(folder, "orders")
-    period = periods.resolve(kind, overrides.get(key), data_end=span[1] if span else None)
-    overrides[key] = period.label
+    label_ = None
+    if report in PERIOD_PARAM:
+        kind, key = PERIOD_PARAM[report]
+        if overrides.get("period") == "month" or overrides.get("month"):
+            kind, key = "month", "month"
+        span = store.date_range(folder, "orders")
+        period = periods.resolve(kind, overrides.get(key) or None,
+                                 data_end=span[1] if span else None)
+        overrides[key] = period.label
+        label_ = period.label
     overrides["data_dir"] = str(folder)
-    return render(report, overrides, period_label=period.label, out_root=out_root,
-                  progress=progress)
+    return render(report, overrides, period_label=output_label(report, overrides, label_),
+                  out_root=out_root, progress=progress)
