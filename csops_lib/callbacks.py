@@ -396,3 +396,58 @@ def callback_summary(callbacks: pd.DataFrame, by=("agent",)) -> pd.DataFrame:
     out[["reach_rate", "satisfaction_rate"]] = out[["reach_rate", "satisfaction_rate"]].astype(
         "float64")
     return out.reset_index() if by else out.reset_index(drop=True)
+
+
+def callback_params(path: str | os.PathLike | None = None) -> dict:
+    """`params/callbacks.yaml` (lag_days, calls_per_agent, seed) with built-in defaults."""
+    import yaml
+
+    from csops_lib.config import project_root
+
+    params = {"lag_days": 4, "calls_per_agent": 3, "seed": 0}
+    file = Path(path) if path else project_root() / "params" / "callbacks.yaml"
+    if file.exists():
+        loaded = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        unknown = sorted(set(loaded) - set(params))
+        if unknown:
+            raise ValueError(f"{file}: unknown key(s) {', '.join(unknown)}; "
+                             f"known: {', '.join(params)}")
+        params.update(loaded)
+    return params
+
+
+def make_call_sheet(data_dir: str | os.PathLike, date=None, *, out_root=None, lang: str = "zh",
+                    lag_days: int | None = None, calls_per_agent: int | None = None,
+                    seed: int | None = None) -> tuple[Path, pd.DataFrame]:
+    """Plan the day's callbacks from the store and write the call sheet; return (path, plan).
+
+    `date` defaults to today. Reads the orders of the deal day (date − lag_days), the roster
+    and the callbacks already made (so nobody is called twice), then `call_plan` and
+    `write_call_sheet` to `outputs/callbacks/<date>/回访_<date>.xlsx` (`callbacks_<date>.xlsx`
+    in English).
+    """
+    import datetime as dt
+
+    from csops_lib import store
+    from csops_lib.config import project_root
+
+    p = callback_params()
+    lag = p["lag_days"] if lag_days is None else lag_days
+    per_agent = p["calls_per_agent"] if calls_per_agent is None else calls_per_agent
+    day = pd.Timestamp(date or dt.date.today()).normalize()
+    deal_day = day - pd.Timedelta(days=lag)
+    # orders are partitioned by creation day: a deal paid on deal_day was created then or a
+    # little earlier (unpaid orders can wait a few days)
+    orders = store.read(data_dir, "orders", deal_day - pd.Timedelta(days=7), deal_day)
+    roster = store.read(data_dir, "roster")
+    if roster.empty:
+        raise FileNotFoundError(f"no roster in {data_dir}: ingest the roster export first "
+                                "(it says who is on duty)")
+    called = store.read(data_dir, "callbacks")
+    plan = call_plan(orders, roster, day, lag_days=lag, calls_per_agent=per_agent,
+                     seed=p["seed"] if seed is None else seed,
+                     exclude_called=called if not called.empty else None)
+    folder = Path(out_root or project_root() / "outputs") / "callbacks" / f"{day:%Y-%m-%d}"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"回访_{day:%Y-%m-%d}.xlsx" if lang == "zh" else f"callbacks_{day:%Y-%m-%d}.xlsx"
+    return write_call_sheet(plan, folder / name, lang=lang), plan

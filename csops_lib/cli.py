@@ -121,6 +121,24 @@ def _cmd_funnel(args) -> int:
     return 0
 
 
+def _cmd_callbacks(args) -> int:
+    from csops_lib.callbacks import make_call_sheet
+    from csops_lib.config import data_dir
+
+    folder = Path(args.data_dir) if args.data_dir else data_dir()
+    try:
+        path, plan = make_call_sheet(folder, args.date, lang=args.lang,
+                                     lag_days=args.lag_days, calls_per_agent=args.calls_per_agent)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    per_agent = plan.groupby("agent").size()
+    print(f"{len(plan)} calls for {len(per_agent)} agents "
+          f"({', '.join(f'{a} {n}' for a, n in per_agent.items())})", file=sys.stderr)
+    print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="csops",
@@ -158,6 +176,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
     p.add_argument("--end", help="last day YYYY-MM-DD (default: yesterday)")
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("callbacks", help="the day's callback (回访) call sheet, Excel",
+                       description="Plan the day's callbacks: the deals of DATE − lag_days, "
+                                   "split evenly and deterministically over the agents on duty, "
+                                   "calls_per_agent each, customers already called left out; "
+                                   "written as an Excel call sheet (one sheet per agent, phone "
+                                   "numbers, a result drop-down). Ingest the filled sheet with "
+                                   "`csops ingest` to see the results in the reports.")
+    p.add_argument("--date", help="call day YYYY-MM-DD (default: today)")
+    p.add_argument("--lag-days", type=int, help="deals of this many days before (default 4)")
+    p.add_argument("--calls-per-agent", type=int, help="calls per agent (default 3)")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="sheet language")
+    p.add_argument("--data-dir", help="store folder (default: configured, else the demo)")
+    p.set_defaults(func=_cmd_callbacks)
 
     p = sub.add_parser("report", help="run a report notebook to HTML",
                        description="Execute a report notebook with papermill and convert it to "

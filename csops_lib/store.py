@@ -107,6 +107,16 @@ def _sort(df: pd.DataFrame, table: str) -> pd.DataFrame:
     return df.sort_values(key, kind="stable", na_position="last").reset_index(drop=True)
 
 
+def _load_file(path: Path, table: str | None) -> tuple[pd.DataFrame, list[LoadReport]]:
+    """Load one export; a filled callback workbook (one sheet per agent) loads every sheet."""
+    df, report = load(path, table)
+    if report.table == "callbacks" and path.suffix.lower() in (".xlsx", ".xlsm"):
+        from csops_lib.callbacks import load_call_sheets
+
+        return load_call_sheets(path)
+    return df, [report]
+
+
 def ingest(paths: Iterable[str | os.PathLike], store_dir: str | os.PathLike = "data/store",
            table: str | None = None, *, progress: bool = False) -> IngestResult:
     """Load each file and merge its rows into the store; see the module docstring."""
@@ -120,9 +130,9 @@ def ingest(paths: Iterable[str | os.PathLike], store_dir: str | os.PathLike = "d
 
         iterator = tqdm(paths, desc="loading exports", unit="file")
     for path in iterator:
-        df, report = load(path, table)
-        result.reports.append(report)
-        frames.setdefault(report.table, []).append(df)
+        df, reports = _load_file(path, table)
+        result.reports.extend(reports)
+        frames.setdefault(reports[0].table, []).append(df)
 
     staged: list[tuple[Path, Path]] = []
     try:
