@@ -139,6 +139,26 @@ def _cmd_callbacks(args) -> int:
     return 0
 
 
+def _cmd_leaderboard(args) -> int:
+    from csops_lib import leaderboard
+    from csops_lib.io import LoadError
+    from csops_lib.params import ParamError, load_shop_params, parse_overrides
+
+    if bool(args.store) == bool(args.files):
+        print("error: give either export FILEs or --store DIR", file=sys.stderr)
+        return 2
+    try:
+        params = load_shop_params(**parse_overrides(args.param or []))
+        text = leaderboard.run(since=args.since, until=args.until, files=args.files or None,
+                               store_dir=args.store, by=args.by, top=args.top,
+                               lang=args.lang, params=params)
+    except (LoadError, FileNotFoundError, ParamError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="csops",
@@ -190,6 +210,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="sheet language")
     p.add_argument("--data-dir", help="store folder (default: configured, else the demo)")
     p.set_defaults(func=_cmd_callbacks)
+
+    p = sub.add_parser("leaderboard", help="promo standings so far: team PK and top agents",
+                       description="Credit the orders paid since --since to agents (the "
+                                   "attribution rule of METRICS.md §4) and print the team PK "
+                                   "(on target attainment when the promos table has team "
+                                   "targets) and the top agents, from the latest export FILES "
+                                   "(chats, orders, and optionally roster and promos) or from "
+                                   "the store (only the partitions needed).")
+    p.add_argument("files", nargs="*", metavar="FILE",
+                   help="latest exports: chat log(s), order export(s), roster, promos")
+    p.add_argument("--store", metavar="DIR", help="read the history store instead of FILEs")
+    p.add_argument("--since", required=True, metavar="'YYYY-MM-DD HH:MM'",
+                   help="count orders paid from this time (e.g. the promo's start)")
+    p.add_argument("--until", metavar="'YYYY-MM-DD HH:MM'",
+                   help="count orders paid up to this time (default: everything so far)")
+    p.add_argument("--by", choices=["sales", "orders"], default="sales",
+                   help="PK and ranking on sales (default) or orders")
+    p.add_argument("--top", type=int, default=5, help="how many agents to list (default: 5)")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="label language")
+    p.add_argument("--param", action="append", metavar="KEY=VALUE",
+                   help="override a shop parameter of params/shop.yaml (repeatable)")
+    p.set_defaults(func=_cmd_leaderboard)
 
     p = sub.add_parser("report", help="run a report notebook to HTML",
                        description="Execute a report notebook with papermill and convert it to "
