@@ -25,7 +25,8 @@ import pandas as pd
 
 __all__ = [
     "DEMO_STORES", "DEMO_AGENTS", "DEMO_PRODUCTS", "PROMO_NAME", "PROMO_DISPLAY_NAME",
-    "PAY_HOUR_SHARES", "generate", "write_exports", "build_demo",
+    "PAY_HOUR_SHARES", "generate", "write_exports", "build_demo", "supervisor_scores",
+    "write_supervisor_scores", "SUPERVISOR_SCORES_FILE",
 ]
 
 DAY = 86_400
@@ -1697,7 +1698,54 @@ def build_demo(out_dir, weeks: int = 8, seed: int = 1, end=None, progress: bool 
               f"{len(tables['orders']):,} orders) in {time.monotonic() - t:.1f} s", flush=True)
     t = time.monotonic()
     files = write_exports(tables, out_dir, seed=seed)
+    scores = write_supervisor_scores(supervisor_scores(tables, seed=seed), out_dir)
+    files.append(scores)
     if progress:
         print(f"demo: wrote {len(files)} export files to {out_dir} in "
               f"{time.monotonic() - t:.1f} s", flush=True)
-    return {"tables": tables, "files": files}
+    return {"tables": tables, "files": files, "supervisor_scores": scores}
+
+
+# =========================================================================================
+# the supervisor's monthly scores (主管评分): a sheet the supervisor keeps, ingested like the
+# exports (table supervisor_scores) and read by the scorecard from the store
+SUPERVISOR_SCORES_FILE = Path("主管评分.xlsx")
+_SUPERVISOR_ZH = {"month": "月份", "agent": "客服", "teamwork": "团队协作", "attitude": "服务态度",
+                  "discipline": "工作纪律", "satisfaction": "客户满意度", "notes": "备注"}
+
+
+def supervisor_scores(tables: dict[str, pd.DataFrame], seed: int = 1) -> pd.DataFrame:
+    """The supervisor's scores per agent and month of the demo period (0-100; satisfaction a
+    fraction), for every agent hired by the end of the month. Uses its own random stream, so
+    the other tables are the same with or without it."""
+    rng = np.random.default_rng(seed + 4241)
+    roster = tables["roster"].set_index("agent")
+    sent = tables["chats"]["sent_at"]
+    months = pd.period_range(sent.min(), sent.max(), freq="M")
+    skill = {a["agent"]: a["skill"] for a in DEMO_AGENTS}
+    rows = []
+    for m in months:
+        for agent, r in roster.iterrows():
+            if pd.notna(r["hired_on"]) and r["hired_on"] > m.end_time:
+                continue
+            base = 86.0 + 60.0 * skill.get(agent, 0.0)
+            tw, at, di = np.clip(np.round(base + rng.normal(0, 3.0, 3)), 60, 100)
+            sat = float(np.clip(round(0.93 + 0.5 * skill.get(agent, 0.0)
+                                      + rng.normal(0, 0.01), 3), 0.8, 1.0))
+            note = "新人" if pd.notna(r["hired_on"]) and r["hired_on"] >= m.start_time else None
+            rows.append((m.start_time, agent, float(tw), float(at), float(di), sat, note))
+    df = pd.DataFrame(rows, columns=["month", "agent", "teamwork", "attitude", "discipline",
+                                     "satisfaction", "notes"])
+    df["month"] = df["month"].astype("datetime64[ns]")
+    return _strings(df)
+
+
+def write_supervisor_scores(scores: pd.DataFrame, out_dir) -> Path:
+    """Write the supervisor's sheet as ``<out_dir>/主管评分.xlsx``, months as ``2026-11`` and
+    satisfaction as ``96.5%`` the way a supervisor types them."""
+    path = Path(out_dir) / SUPERVISOR_SCORES_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header, cols = _rows_from(scores, _SUPERVISOR_ZH)
+    cols["month"] = [v.strftime("%Y-%m") for v in cols["month"]]
+    cols["satisfaction"] = [f"{v:.1%}" for v in cols["satisfaction"]]
+    return _write_xlsx(path, header, list(cols.values()), sheet="主管评分")

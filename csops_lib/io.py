@@ -527,8 +527,18 @@ def _other_datetimes(text: pd.Series) -> pd.Series:
     return result.astype("datetime64[ns]")
 
 
+_MONTH_TEXT = r"^\s*(?P<year>\d{4})\s*[年/.\-]\s*(?P<month>\d{1,2})\s*月?\s*$"
+
+
 def _to_date(text: pd.Series) -> pd.Series:
-    return _to_datetime(text).dt.normalize()
+    """Days from every spelling :func:`_to_datetime` reads, plus a month alone (``2026-10``,
+    ``2026/9``, ``2026年11月``: the month's first day), as supervisors type monthly sheets."""
+    result = _to_datetime(text).dt.normalize()
+    month_only = result.isna() & text.str.fullmatch(_MONTH_TEXT, na=False)
+    if month_only.any():
+        parts = text[month_only].str.extract(_MONTH_TEXT).apply(pd.to_numeric)
+        result[month_only] = pd.to_datetime(parts.assign(day=1), errors="coerce")
+    return result
 
 
 def _to_bool(text: pd.Series) -> pd.Series:

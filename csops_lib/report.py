@@ -143,6 +143,8 @@ LABEL_PARAM = {"promo": "promo", "what_if": None}
 def output_label(report: str, params: dict[str, Any], period_label: str | None) -> str:
     """The output folder name under outputs/<report>/: the period, prefixed for agent reports."""
     if report == "agent":
+        if params.get("date_from") and params.get("date_to"):
+            return f"{params.get('agent', 'agent')}_{params['date_from']}_{params['date_to']}"
         return f"{params.get('agent', 'agent')}_{period_label}"
     if report in LABEL_PARAM:
         key = LABEL_PARAM[report]
@@ -174,5 +176,12 @@ def run(report: str, overrides: dict[str, Any] | None = None, *, data_dir=None,
         overrides[key] = period.label
         label_ = period.label
     overrides["data_dir"] = str(folder)
+    if report == "agent" and overrides.get("agent"):  # an unknown name fails before a kernel
+        from csops_lib.agent_profile import UnknownAgentError, check_agent
+
+        try:
+            check_agent(folder, overrides["agent"])
+        except UnknownAgentError as exc:
+            raise ReportError(str(exc)) from exc
     return render(report, overrides, period_label=output_label(report, overrides, label_),
                   out_root=out_root, progress=progress)

@@ -402,10 +402,30 @@ PROMOS = TableSpec(
     key=("name", "team", "agent"),
 )
 
+_SUPERVISOR_SCORE = {"min_value": 0, "max_value": 100}
+
+#: the supervisor's monthly scores of each agent (主管评分): the dimensions no export carries
+#: (teamwork, attitude … of the `full` KPI scheme); scores 0-100, satisfaction a fraction.
+SUPERVISOR_SCORES = TableSpec(
+    name="supervisor_scores",
+    description="the supervisor's scores per agent and month (主管评分)",
+    columns=(
+        _c("month", "date", "月份", "考核月份", "月度", "日期", required=True),
+        _c("agent", "text", "客服", "姓名", "客服昵称", required=True),
+        _c("teamwork", "float", "团队协作", "团队合作", **_SUPERVISOR_SCORE),
+        _c("attitude", "float", "服务态度", "工作态度", **_SUPERVISOR_SCORE),
+        _c("discipline", "float", "工作纪律", "纪律", **_SUPERVISOR_SCORE),
+        _c("satisfaction", "rate", "客户满意度", "满意度", "满意率"),
+        _c("notes", "text", "备注", "评语"),
+    ),
+    key=("month", "agent"),
+    day_columns=("month",),
+)
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (ORDERS, AGENT_DAILY, AGENT_STATS, CHATS, REFUNDS, TRAFFIC, CALLBACKS,
-                 REMINDERS, DSR, TRAINING, ROSTER, PROMOS)
+                 REMINDERS, DSR, TRAINING, ROSTER, PROMOS, SUPERVISOR_SCORES)
 }
 
 

@@ -641,7 +641,7 @@ def test_output_dtypes_follow_conventions(tmp_path):
 def test_schema_declares_every_table():
     assert set(TABLES) == {"orders", "agent_daily", "agent_stats", "chats", "refunds",
                            "traffic", "callbacks", "reminders", "dsr", "training", "roster",
-                           "promos"}
+                           "promos", "supervisor_scores"}
     assert TABLES["orders"].key == ("order_id",)
     assert TABLES["chats"].key == ("sent_at", "agent", "customer_id", "sender", "text")
     assert TABLES["orders"].day_columns == ("created_at", "paid_at")
@@ -674,3 +674,17 @@ def test_one_known_header_with_table_given_reports_missing_columns(tmp_path):
     assert "also needs column 'amount'; looked for headers: 买家实际支付金额" in str(info.value)
     with pytest.raises(LoadError, match="unknown table 'order'"):
         load(path, "order")
+
+
+def test_month_only_dates_mean_the_first_of_the_month(tmp_path):
+    """Supervisors type monthly sheets as 2026-10 / 2026年11月 / 2026/9."""
+    path = tmp_path / "主管评分.xlsx"
+    pd.DataFrame({"月份": ["2026-10", "2026年11月", "2026/9", "2026-13"], "客服": list("ABCD"),
+                  "团队协作": [92, 85, 80, 70]}).to_excel(path, index=False)
+    df, report = load(path)
+    assert report.table == "supervisor_scores"
+    assert report.rows_read == report.rows_loaded + report.rows_quarantined == 4
+    assert df["month"].tolist() == [pd.Timestamp("2026-10-01"), pd.Timestamp("2026-11-01"),
+                                    pd.Timestamp("2026-09-01")]
+    bad = report.quarantine.iloc[0]
+    assert (bad["row"], bad["column"], bad["value"]) == (5, "month", "2026-13")

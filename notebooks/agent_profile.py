@@ -1,0 +1,80 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["parameters"]
+agent: str = "小美"  # the agent (客服) to profile, as named in the roster or the chat log
+week: str = ""  # ISO week such as 2026-W47 (empty: the last complete week in the data)
+date_from: str = ""  # first day YYYY-MM-DD of a custom period (then week is ignored)
+date_to: str = ""  # last day YYYY-MM-DD of a custom period
+data_dir: str = "data/demo/store"  # the history store to read (csops ingest writes it)
+lang: str = "zh"  # zh | en: language of every label, title and column
+scheme: str = ""  # KPI scheme of params/kpi_schemes.yaml (empty: the shop's scheme)
+promo_mode: str = "auto"  # auto (on when the period lies within a promo) | on | off
+scores_file: str = ""  # a supervisor score sheet 主管评分.xlsx (empty: the scores in the store)
+
+# %% tags=["remove_cell"]
+from IPython.display import display  # noqa: E402
+
+from csops_lib import agent_profile, plots  # noqa: E402
+
+plots.setup_style()
+profile = agent_profile.AgentProfile.load(
+    data_dir, agent, week or None, date_from=date_from or None, date_to=date_to or None,
+    lang=lang, scheme=scheme or None, promo_mode=promo_mode, scores_file=scores_file or None)
+
+# %%
+display(profile.title())
+
+# %%
+display(profile.section("ap_overview"))
+display(profile.strengths_html())
+display(profile.overview_table())
+
+# %%
+display(profile.section("ap_trend"))
+display(profile.trend_chart())
+
+# %%
+display(profile.section("ap_funnel"))
+note = profile.funnel_note()
+if note is not None:
+    display(note)
+display(profile.funnel_table())
+display(profile.funnel_chart())
+
+# %%
+display(profile.section("ap_response"))
+display(profile.response_table())
+display(profile.response_chart())
+
+# %%
+display(profile.section("ap_review"))
+display(profile.review_table())
+
+# %%
+display(profile.section("ap_lost"))
+display(profile.lost_table())
+
+# %%
+display(profile.section("ap_training"))
+display(profile.training_table())
+
+# %%
+display(profile.section("ap_scorecard"))
+display(profile.score_line())
+display(profile.scorecard_table())
+display(profile.ranking_table())
+
+# %%
+display(profile.section("ap_appendix"))
+display(profile.appendix())
