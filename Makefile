@@ -4,13 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CSOPS  := $(BIN)/csops
-# Optional variables: WEEK=2026-W47  REPORT_LANG=en  PARAMS="key=value key2=value2"
+# Optional variables: WEEK=2026-W47 MONTH=2026-10 DATE=2026-11-20 AGENT=小美 FROM=… TO=…
+#                     PROMO=double11 REPORT_LANG=en PARAMS="key=value key2=value2"
 REPORT_ARGS = $(if $(REPORT_LANG),--lang $(REPORT_LANG)) $(foreach p,$(PARAMS),--param $(p))
 
-.PHONY: help setup demo weekly test lint lab clean
+.PHONY: help setup demo weekly monthly daily agent promo leaderboard what_if callbacks test lint lab bench clean
 
 help:  ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -E '^[a-z_]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +26,29 @@ demo: $(STAMP)  ## (re)build the demo shop: exports in data/demo/exports, store 
 
 weekly: $(STAMP)  ## the weekly review for the last complete week (WEEK=2026-W47 for another)
 	$(CSOPS) report weekly $(if $(WEEK),--week $(WEEK)) $(REPORT_ARGS)
+
+monthly: $(STAMP)  ## the monthly report (MONTH=2026-10; default: the last complete month)
+	$(CSOPS) report weekly $(if $(MONTH),--month $(MONTH),--param period=month) $(REPORT_ARGS)
+
+daily: $(STAMP)  ## the daily report for yesterday (DATE=2026-11-20 for another day)
+	$(CSOPS) report daily $(if $(DATE),--date $(DATE)) $(REPORT_ARGS)
+
+agent: $(STAMP)  ## one agent's coaching profile: AGENT=小美 [WEEK=2026-W47 | FROM=… TO=…]
+	@test -n "$(AGENT)" || { echo "usage: make agent AGENT=小美 [WEEK=2026-W47]"; exit 2; }
+	$(CSOPS) report agent --agent $(AGENT) $(if $(WEEK),--week $(WEEK)) $(if $(FROM),--param date_from=$(FROM)) $(if $(TO),--param date_to=$(TO)) $(REPORT_ARGS)
+
+promo: $(STAMP)  ## the promo retrospective (PROMO=double11; default: the latest promo)
+	$(CSOPS) report promo $(if $(PROMO),--promo $(PROMO)) $(REPORT_ARGS)
+
+leaderboard: $(STAMP)  ## promo standings so far: SINCE="2026-11-11 00:00" [BY=orders] [TOP=5]
+	@test -n "$(SINCE)" || { echo 'usage: make leaderboard SINCE="2026-11-11 00:00"'; exit 2; }
+	$(CSOPS) leaderboard --since "$(SINCE)" $(if $(BY),--by $(BY)) $(if $(TOP),--top $(TOP)) --store $(or $(STORE),$(shell $(BIN)/python -c 'from csops_lib.config import data_dir; print(data_dir())'))
+
+what_if: $(STAMP)  ## the what-if notebook run with its default parameters
+	$(CSOPS) report what_if $(REPORT_ARGS)
+
+callbacks: $(STAMP)  ## today's callback call sheet, Excel (DATE=2026-11-20 for another day)
+	$(CSOPS) callbacks $(if $(DATE),--date $(DATE)) $(if $(REPORT_LANG),--lang $(REPORT_LANG))
 
 test: $(STAMP)  ## the whole test suite, notebooks included
 	$(BIN)/pytest -q

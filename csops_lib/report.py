@@ -67,6 +67,8 @@ def report_params(report: str, overrides: dict[str, Any] | None = None) -> dict[
     path = project_root() / "params" / f"{report}.yaml"
     params = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
     params.update(overrides or {})
+    # YAML reads `2026-11-02` as a date; notebook parameters are JSON, so dates go as ISO text
+    params = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in params.items()}
     known = _notebook_parameters(report)
     unknown = sorted(set(params) - set(known))
     if unknown:
