@@ -26,7 +26,7 @@ def test_weekly_html_has_title_toc_charts_and_no_code(weekly_zh):
     assert f"<title>客服周报 {WEEK}</title>" in text
     assert f"客服周报 {WEEK}" in text and "2026-11-16 – 2026-11-22" in text
     assert 'href="#headline"' in text and 'id="headline"' in text
-    assert len(re.findall(r"<img [^>]*src=\"data:image/png;base64", text)) == 3  # 3 charts
+    assert len(re.findall(r"<img [^>]*src=\"data:image/png;base64", text)) == 7  # 7 charts
     for code in ("import ", "WeeklyReview.load", "display(", "plots.setup_style"):
         assert code not in text
     for noise in ("Traceback", "Warning", 'data-mime-type="application/vnd.jupyter.stderr"'):
@@ -52,12 +52,8 @@ def test_weekly_html_has_no_phone_numbers(weekly_zh, demo_store):
     assert not digits.intersection(phones)
 
 
-def test_weekly_in_english(demo_store, tmp_path):
-    html = report.run("weekly", {"lang": "en"}, data_dir=demo_store["store"], out_root=tmp_path,
-                      progress=False)
-    text = html.read_text(encoding="utf-8")
-    assert f"Customer-service weekly review {WEEK}" in text
-    assert "Headline numbers" in text and "核心指标" not in text
+# the English report, the workbook, the monthly report and the agent_stats-only mode are
+# tested in tests/test_weekly.py (each rendered once there)
 
 
 def test_unknown_parameter_is_rejected(demo_store, tmp_path):
