@@ -36,6 +36,26 @@ REPORTS = {
 }
 
 
+#: report name → the module holding its tables (importing it registers its labels)
+REPORT_MODULES = {
+    "weekly": "csops_lib.weekly",
+    "daily": "csops_lib.daily",
+    "agent": "csops_lib.agent_profile",
+    "promo": "csops_lib.promo",
+    "what_if": "csops_lib.what_if",
+}
+
+
+def html_title(report: str, params: dict[str, Any], period_label: str) -> str:
+    """The HTML `<title>`: the report's name in its language, then the period or subject."""
+    import importlib
+
+    importlib.import_module(REPORT_MODULES[report])
+    key = "wr_monthly_title" if report == "weekly" and params.get("month") else f"{report}_title"
+    subject = "" if period_label == "default" else " " + period_label.replace("_", " ")
+    return label(key, params.get("lang", "zh")) + subject
+
+
 class ReportError(RuntimeError):
     """A report could not be produced; the message says why and where the log is."""
 
@@ -124,7 +144,7 @@ def render(report: str, overrides: dict[str, Any] | None = None, *,
             f"the last good report (if any) is untouched: {html_path}"
         ) from exc
     nb = nbformat.read(executed, as_version=4)
-    nb.metadata["title"] = f"{label(f'{report}_title', params.get('lang', 'zh'))} {period_label}"
+    nb.metadata["title"] = html_title(report, params, period_label)
     body, _ = html_exporter().from_notebook_node(nb, resources={"metadata": {"name": report}})
     _atomic_write(html_path, body)
     if progress:

@@ -161,3 +161,19 @@ def test_failure_mid_write_keeps_old_file(tmp_path, frame, monkeypatch):
         write_workbook(path, {"new": frame})
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["r.xlsx"]
+
+
+def test_workbook_gets_the_usual_file_permissions(tmp_path):
+    import os
+    import stat
+
+    import pandas as pd
+
+    from csops_lib.excel import write_workbook
+
+    umask = os.umask(0o022)
+    try:
+        path = write_workbook(tmp_path / "r.xlsx", {"a": pd.DataFrame({"x": [1]})})
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644  # not mkstemp's 0600
