@@ -59,5 +59,9 @@ lint: $(STAMP)  ## ruff over the library, tests and notebooks
 lab: $(STAMP)  ## JupyterLab with the kernel that has csops_lib
 	$(BIN)/jupyter lab notebooks
 
+bench: $(STAMP)  ## time chat metrics on 1 M and 10 M messages vs a Python loop and DuckDB → bench/results.md
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench.run $(BENCH_ARGS) $(if $(wildcard data/demo/store),--weekly-data data/demo/store)
+
 clean:  ## remove generated outputs (keeps .venv and data)
 	rm -rf outputs/*/ .pytest_cache

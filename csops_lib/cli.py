@@ -83,7 +83,8 @@ def _cmd_kpis(args) -> int:
     try:
         run = kx.run_kpis(store_dir=args.store, chats=args.chats, orders=args.orders,
                           refunds=args.refunds, traffic=args.traffic, date_from=args.date_from,
-                          date_to=args.date_to, by=by, params=params)
+                          date_to=args.date_to, by=by, params=params,
+                          engine=args.engine, scheduler=args.scheduler)
         for rep in run.reports:
             if rep.rows_quarantined or rep.warnings:
                 print(rep.summary(max_rows=3), file=sys.stderr)
@@ -275,6 +276,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override a shop parameter of params/shop.yaml (repeatable)")
     p.add_argument("--out", metavar="FILE",
                    help=".csv (UTF-8 with BOM), .xlsx or .parquet; default: CSV on stdout")
+    p.add_argument("--engine", choices=["pandas", "dask"], default="pandas",
+                   help="pandas (default: everything in memory) or dask (with --store: the "
+                        "same computation per batch of days in parallel, for histories "
+                        "larger than memory; same table)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="with --engine dask: a Dask scheduler address (tcp://host:8786; "
+                        "the workers must see the store at the same path); default: a local "
+                        "cluster, one worker per core")
     p.set_defaults(func=_cmd_kpis, parser=p)
 
     p = sub.add_parser("funnel", help="the daily conversion funnel from the supervisor's tally",
@@ -300,6 +309,10 @@ def main(argv: list[str] | None = None) -> int:
             args.parser.error("give either --store or export files (--chats/--orders ...)")
         if not args.store and not (args.chats and args.orders):
             args.parser.error("--chats and --orders are required (or --store DIR)")
+        if args.engine == "dask" and not args.store:
+            args.parser.error("--engine dask needs --store DIR")
+        if args.scheduler and args.engine != "dask":
+            args.parser.error("--scheduler needs --engine dask")
     return int(args.func(args) or 0)
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import pandas as pd
 
 from csops_lib.io import QUARANTINE_COLUMNS, LoadReport, load_many
@@ -28,6 +29,21 @@ BY_VIEWS = {"date,agent": "date,agent", "agent,date": "date,agent",
             "store,date": "store,date", "date,store": "store,date"}
 #: minimum look-back (days) for orders before the first chat day read from the store
 MIN_ORDER_LOOKBACK_DAYS = 7
+#: the only columns the KPI metrics read from each store table (a pruned Parquet read skips
+#: the rest, e.g. the chat ``text``, the largest column); ``None``: every column
+STORE_COLUMNS: dict[str, tuple[str, ...] | None] = {
+    "chats": ("sent_at", "agent", "customer_id", "sender", "store", "category",
+              "agreed_to_buy"),
+    "orders": ("order_id", "customer_id", "store", "agent", "quantity", "amount",
+               "created_at", "paid_at"),
+    "refunds": ("applied_at", "agent", "amount"),
+    "traffic": None,
+}
+#: chat columns with few distinct values, read as pandas categoricals (Parquet dictionary
+#: pages decoded once, not per row): a faster read, a smaller frame, and the metrics factorize
+#: them for free. The metrics give identical results for categorical and ``str`` columns.
+COMPACT_COLUMNS = {"chats": ("agent", "sender", "store", "category")}
+ENGINES = ("pandas", "dask")
 OUT_SUFFIXES = (".csv", ".xlsx", ".parquet")
 
 
@@ -119,6 +135,59 @@ def store_as_of(store_dir: str | os.PathLike) -> pd.Timestamp | None:
     return None if pd.isna(best) else best
 
 
+def read_store_table(store_dir: str | os.PathLike, table: str, date_from=None, date_to=None,
+                     columns: Sequence[str] | None = None, *, compact: bool = False
+                     ) -> pd.DataFrame:
+    """:func:`csops_lib.store.read` of the partitions in [date_from, date_to], reading only
+    ``columns`` (default :data:`STORE_COLUMNS`) from each Parquet file: those a partition
+    lacks are left out of its read (as a full read would lack them too). Same rows as
+    ``store.read``; only the columns differ. ``compact``: the :data:`COMPACT_COLUMNS` of the
+    table come as categoricals (same values) instead of ``str``."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from csops_lib import store
+
+    wanted = STORE_COLUMNS.get(table) if columns is None else tuple(columns)
+    folder = Path(store_dir) / table
+    if wanted is None or not folder.exists():
+        return store.read(store_dir, table, date_from, date_to)
+    lo = pd.Timestamp(date_from).strftime("%Y-%m-%d") if date_from is not None else None
+    hi = pd.Timestamp(date_to).strftime("%Y-%m-%d") if date_to is not None else None
+    frames, tables = [], []
+    for part in sorted(folder.iterdir()):
+        label = part.name.removeprefix("date=")
+        if label not in (store.UNDATED, "unknown") and ((lo and label < lo) or (hi and label > hi)):
+            continue
+        path = part / store.PART_FILE
+        if not path.exists():
+            continue
+        names = set(pq.read_schema(path).names)
+        cols = [c for c in wanted if c in names]
+        if compact:
+            dictionary = [c for c in COMPACT_COLUMNS.get(table, ()) if c in cols]
+            t = pq.read_table(path, columns=cols, read_dictionary=dictionary)
+            if t.num_rows:
+                tables.append(t)
+        else:
+            frame = pd.read_parquet(path, columns=cols)
+            if not frame.empty:
+                frames.append(frame)
+    if tables:
+        try:  # one Arrow table with shared dictionaries → one categorical per column
+            return pa.concat_tables(tables).unify_dictionaries().to_pandas()
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # partitions of different schemas
+            frames = [t.to_pandas() for t in tables]
+            for frame in frames:
+                for col in frame.columns:
+                    if isinstance(frame[col].dtype, pd.CategoricalDtype):
+                        frame[col] = frame[col].astype(object).where(frame[col].notna(),
+                                                                     np.nan)
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
 def read_store_tables(store_dir: str | os.PathLike, date_from: pd.Timestamp | None,
                       date_to: pd.Timestamp | None, params: dict[str, Any],
                       ) -> tuple[dict[str, pd.DataFrame | None], pd.Timestamp, pd.Timestamp]:
@@ -138,7 +207,7 @@ def read_store_tables(store_dir: str | os.PathLike, date_from: pd.Timestamp | No
     hi = date_to if date_to is not None else pd.Timestamp(rng[1])
     tables: dict[str, pd.DataFrame | None] = {}
     for name, (a, b) in store_windows(lo, hi, params).items():
-        frame = store.read(store_dir, name, a, b)
+        frame = read_store_table(store_dir, name, a, b, compact=True)
         if name in ("refunds", "traffic") and frame.columns.empty:
             frame = None
         tables[name] = frame
@@ -186,15 +255,33 @@ def run_kpis(*, store_dir: str | os.PathLike | None = None,
              refunds: Sequence[str | os.PathLike] | None = None,
              traffic: Sequence[str | os.PathLike] | None = None,
              date_from=None, date_to=None, by: str = "date,agent",
-             params: dict[str, Any] | None = None) -> KpiRun:
+             params: dict[str, Any] | None = None, engine: str = "pandas",
+             scheduler: str | None = None) -> KpiRun:
     """``csops kpis``: from the store (only the partitions needed, with the store's data
-    cut-off as ``as_of`` unless the parameter is set) or from export files."""
+    cut-off as ``as_of`` unless the parameter is set) or from export files.
+
+    ``engine="dask"`` (store only): the same per-day pandas computation run over the store's
+    day partitions by Dask (:mod:`csops_lib.engine`), ``scheduler`` a Dask scheduler address
+    (``tcp://host:8786``) or None for a local cluster; the table equals the pandas engine's.
+    """
     from csops_lib.params import resolve_params
 
     p = resolve_params(params)
     view = parse_by(by)
     lo, hi = parse_period(date_from, date_to)
     reports: list[LoadReport] = []
+    if engine not in ENGINES:
+        raise ExportError(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if engine == "dask":
+        if store_dir is None:
+            raise ExportError("--engine dask needs --store (it runs over the store's partitions)")
+        from csops_lib import engine as dask_engine
+
+        try:
+            table = dask_engine.kpis_dask(store_dir, lo, hi, p, by=view, scheduler=scheduler)
+        except dask_engine.EngineError as exc:
+            raise ExportError(str(exc)) from None
+        return KpiRun(table=table, by=view, reports=reports)
     if store_dir is not None:
         tables, lo, hi = read_store_tables(store_dir, lo, hi, p)
         if p.get("as_of") is None:

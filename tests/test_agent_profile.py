@@ -36,7 +36,7 @@ def xiaomei_zh(demo_store, tmp_path_factory):
 def test_profile_html_path_sections_and_no_code(xiaomei_zh):
     html, text = xiaomei_zh
     assert html.parent.name == f"小美_{WEEK}" and html.name == "agent.html"
-    assert f"<title>客服个人档案 小美_{WEEK}</title>" in text
+    assert f"<title>客服个人档案 小美 {WEEK}</title>" in text
     for key in ("ap_overview", "ap_trend", "ap_funnel", "ap_response", "ap_review", "ap_lost",
                 "ap_training", "ap_scorecard", "ap_appendix"):
         assert f'id="{key}"' in text and f'href="#{key}"' in text

@@ -71,7 +71,7 @@ def test_what_if_notebook_renders(demo_store, tmp_path, lang, wi):
     assert html == tmp_path / "what_if" / "default" / "what_if.html"
     text = html.read_text(encoding="utf-8")
     title = {"zh": "假设分析", "en": "What-if analysis"}[lang]
-    assert f"<title>{title} default</title>" in text
+    assert f"<title>{title}</title>" in text
     for key in ("wi_uplift", "wi_staffing", "wi_schemes", "wi_promo_schemes", "wi_appendix"):
         assert f'id="{key}"' in text
     extra = wi.uplift(0.02)["extra_sales"].sum()

@@ -60,6 +60,12 @@ def _max_concurrent_from(m: pd.DataFrame, window_s: float) -> pd.DataFrame:
     kind) with opens before queries before closes at equal values; the running sum at a
     query is D(t). Each agent-day's opens and closes cancel, so one global cumsum serves all
     groups. O(n log n), no loop.
+
+    The sweep is evaluated with two sorted arrays instead of sorting all events: give every
+    value the key (agent-day number) · SPAN + (value − day start + W), which orders by
+    agent-day then value (SPAN > any offset); then D(t) = #{lo keys ≤ t key} − #{hi keys < t
+    key}, because earlier agent-days have as many opens as closes. Two ``searchsorted``;
+    falls back to one ``lexsort`` of the events when the keys would overflow int64.
     """
     if m.empty:
         return pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"),
@@ -74,23 +80,97 @@ def _max_concurrent_from(m: pd.DataFrame, window_s: float) -> pd.DataFrame:
     first[1:] = gid[1:] != gid[:-1]
     lo = np.where(first, t - w2, np.maximum(t - w2, prev + 1))
     keep = lo <= t
-    g = m.groupby(["date", "agent"], sort=True).ngroup().to_numpy()
-    n = len(t)
-    val = np.concatenate([lo[keep], t, t[keep]])
-    grp = np.concatenate([g[keep], g, g[keep]])
-    kind = np.concatenate([np.zeros(keep.sum(), np.int8), np.ones(n, np.int8),
-                           np.full(keep.sum(), 2, np.int8)])
-    delta = np.concatenate([np.ones(keep.sum(), np.int64), np.zeros(n, np.int64),
-                            -np.ones(keep.sum(), np.int64)])
-    order = np.lexsort((kind, val, grp))
-    run = np.cumsum(delta[order])
-    is_query = kind[order] == 1
-    counts = run[is_query]
-    qgrp = grp[order][is_query]
-    best = pd.Series(counts).groupby(qgrp).max()
-    keys = m.groupby(["date", "agent"], sort=True).size().reset_index()[["date", "agent"]]
-    keys["max_concurrent"] = best.reindex(np.arange(len(keys))).to_numpy().astype(np.int64)
+    # agent-day number in (date, agent) order: agent codes follow the text order
+    a_code, a_uniq = _agent_codes(m, first)
+    day0 = m["date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    d_code, d_uniq = _day_codes(day0)
+    combo = d_code * len(a_uniq) + a_code
+    g_uniq, g = _dense_rank(combo)
+    span = 86_400 * NS_PER_S + w2 + 1
+    if w2 >= 0 and len(g_uniq) * span < 2 ** 62:
+        base = g.astype(np.int64) * span - day0 + w2
+        q = np.sort(base + t)
+        lo_k = np.sort(base[keep] + lo[keep])
+        hi_k = np.sort(base[keep] + t[keep])
+        counts = np.searchsorted(lo_k, q, side="right") - np.searchsorted(hi_k, q, side="left")
+        qgrp = q // span
+    else:
+        n = len(t)
+        nk = int(keep.sum())
+        val = np.concatenate([lo[keep], t, t[keep]])
+        grp = np.concatenate([g[keep], g, g[keep]])
+        kind = np.concatenate([np.zeros(nk, np.int8), np.ones(n, np.int8),
+                               np.full(nk, 2, np.int8)])
+        delta = np.concatenate([np.ones(nk, np.int64), np.zeros(n, np.int64),
+                                -np.ones(nk, np.int64)])
+        order = np.lexsort((kind, val, grp))
+        run = np.cumsum(delta[order])
+        is_query = kind[order] == 1
+        counts = run[is_query]
+        qgrp = grp[order][is_query]
+    starts = np.flatnonzero(np.r_[True, qgrp[1:] != qgrp[:-1]])
+    best = np.maximum.reduceat(counts, starts)
+    n_agents = len(a_uniq)
+    keys = pd.DataFrame({
+        "date": np.asarray(d_uniq, dtype=np.int64)[g_uniq // n_agents].view("datetime64[ns]"),
+        "agent": np.asarray(a_uniq, dtype=object)[g_uniq % n_agents],
+        "max_concurrent": best.astype(np.int64),
+    })
+    keys.columns = keys.columns.astype(object)  # as the groupby path made them
     return keys
+
+
+def _agent_codes(m: pd.DataFrame, first: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of ``m["agent"]`` in text order, and the sorted agents. ``m`` is sorted by agent
+    first (``first`` marks each (agent, customer, day) group's first row), so the agent can
+    only change at a group's first row: compare there, count the changes."""
+    agent = m["agent"].to_numpy(dtype=object)
+    heads = np.flatnonzero(first)
+    names = agent[heads]
+    change = np.ones(len(heads), dtype=bool)
+    change[1:] = names[1:] != names[:-1]
+    uniques = names[change]
+    try:
+        in_order = bool(np.all(uniques[1:] > uniques[:-1]))
+    except TypeError:
+        in_order = False
+    if not in_order:  # not sorted by agent after all: the general way
+        codes, uniques = pd.factorize(m["agent"].astype(object), sort=True)
+        return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+    head_code = np.cumsum(change) - 1
+    run = np.cumsum(first) - 1
+    return head_code[run].astype(np.int64), uniques
+
+
+def _day_codes(day0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Day numbers in order (0, 1, … over the days present) and the days (int64 ns)."""
+    if not len(day0):
+        return day0.astype(np.int64), day0.astype(np.int64)
+    step = 86_400 * NS_PER_S
+    lo = int(day0.min())
+    if bool(((day0 - lo) % step == 0).all()):  # midnights: count, no sort
+        return _compress((day0 - lo) // step, lo, step)
+    codes, uniques = pd.factorize(day0, sort=True)
+    return codes.astype(np.int64), np.asarray(uniques, dtype=np.int64)
+
+
+def _compress(code: np.ndarray, lo: int, step: int) -> tuple[np.ndarray, np.ndarray]:
+    present = np.zeros(int(code.max()) + 1, dtype=bool)
+    present[code] = True
+    rank = np.cumsum(present) - 1
+    return rank[code].astype(np.int64), lo + step * np.flatnonzero(present).astype(np.int64)
+
+
+def _dense_rank(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(x, return_inverse=True)`` for non-negative ints, by counting when the
+    range is small."""
+    if len(x) and int(x.max()) < 50_000_000:
+        present = np.zeros(int(x.max()) + 1, dtype=bool)
+        present[x] = True
+        rank = np.cumsum(present) - 1
+        return np.flatnonzero(present).astype(np.int64), rank[x].astype(np.int64)
+    uniq, inverse = np.unique(x, return_inverse=True)
+    return uniq, inverse.reshape(-1)
 
 
 def max_concurrent(chats: pd.DataFrame, window_s: float | None = None,
@@ -196,10 +276,47 @@ def platform_avg_response_s(chats: pd.DataFrame, params: dict[str, Any] | None =
     return _platform_from(_turns_of(chats), params_of(params, overrides), by)
 
 
+def _group_quantile(values: np.ndarray, group: np.ndarray, n_groups: int,
+                    q: float) -> np.ndarray:
+    """Per group (numbers 0..n_groups−1) the ``q`` quantile of the non-NaN ``values``, exactly
+    as ``Series.quantile(q)`` (numpy's "linear" method: virtual index (n − 1)·q, numpy's
+    two-sided lerp), for all groups at once; NaN for a group without values."""
+    ok = ~np.isnan(values)
+    v, g = values[ok], group[ok]
+    order = np.lexsort((v, g))
+    v, g = v[order], g[order]
+    out = np.full(n_groups, np.nan)
+    if not len(v):
+        return out
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    n = np.diff(np.r_[starts, len(v)])
+    virtual = (n - 1) * np.asarray([q], dtype=np.float64)[0]
+    prev = np.floor(virtual)
+    nxt = prev + 1
+    above = virtual >= n - 1
+    prev[above] = -1
+    nxt[above] = -1
+    gamma = virtual - prev
+    prev_i = np.where(prev < 0, n - 1, prev).astype(np.int64)
+    nxt_i = np.where(nxt < 0, n - 1, nxt).astype(np.int64)
+    a, b = v[starts + prev_i], v[starts + nxt_i]
+    diff = b - a
+    res = a + diff * gamma
+    np.subtract(b, diff * (1 - gamma), out=res, where=gamma >= 0.5)
+    out[g[starts]] = res
+    return out
+
+
 def _quantiles_from(turns: pd.DataFrame, by) -> pd.DataFrame:
     ans = turns[turns["answered"].to_numpy()]
-    return _agg(ans, by, response_p50_s=("response_s", "median"),
-                response_p90_s=("response_s", lambda x: x.quantile(0.9)))
+    out = _agg(ans, by, response_p50_s=("response_s", "median"))
+    values = ans["response_s"].to_numpy(dtype=np.float64)
+    if list(by or []):
+        group = ans.groupby(list(by), sort=True, dropna=False).ngroup().to_numpy()
+    else:
+        group = np.zeros(len(ans), dtype=np.int64)
+    out["response_p90_s"] = _group_quantile(values, group, len(out), 0.9)
+    return out
 
 
 def response_time_quantiles(chats: pd.DataFrame,

@@ -40,6 +40,116 @@ from csops_lib.metrics._common import (
 CHAT_COLUMNS = ("sent_at", "agent", "customer_id", "sender")
 SENDERS = ("customer", "agent", "auto")
 SESSION_KEY = ["agent", "customer_id", "date"]
+DAY_NS = 86_400 * 1_000_000_000
+
+
+# --- vectorised helpers (integer codes and group boundaries; no per-group Python) -------------
+def _clean_codes(s: pd.Series, clean) -> tuple[np.ndarray, np.ndarray]:
+    """``clean`` applied to the distinct values of ``s`` only: (codes, uniques) where
+    ``uniques`` are the sorted distinct cleaned values (object) and ``codes`` index them, −1
+    where the cleaned value is missing. Code order is the values' sort order."""
+    raw_codes, raw_uniques = pd.factorize(s, use_na_sentinel=True)
+    cleaned = clean(pd.Series(np.asarray(raw_uniques, dtype=object), dtype=object))
+    cleaned = np.asarray(cleaned, dtype=object)
+    ok = ~pd.isna(cleaned)
+    remap = np.full(len(cleaned) + 1, -1, dtype=np.int64)  # last slot: raw NaN (code −1)
+    uniques = np.array([], dtype=object)
+    if ok.any():
+        uniques, inverse = _sorted_unique(cleaned[ok])
+        remap[:-1][ok] = inverse
+    return remap[np.asarray(raw_codes, dtype=np.int64)], uniques
+
+
+def _sorted_unique(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` for an object array; strings are sorted by
+    Arrow (UTF-8 byte order is code-point order, Python's ``str`` order), much faster than
+    comparing Python objects. Anything but ``str`` values goes through ``np.unique``."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arr = pa.array(values, type=pa.large_string(), from_pandas=False)
+    except (ImportError, pa.ArrowInvalid, pa.ArrowTypeError):
+        uniques, inverse = np.unique(values, return_inverse=True)
+        return uniques, inverse.reshape(-1)
+    enc = pc.dictionary_encode(arr)
+    dictionary = enc.dictionary
+    order = pc.array_sort_indices(dictionary).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order), dtype=np.int64)
+    inverse = rank[enc.indices.to_numpy(zero_copy_only=False)]
+    uniques = np.asarray(dictionary.take(pa.array(order)).to_pylist(), dtype=object)
+    return uniques, inverse
+
+
+def _from_codes(codes: np.ndarray, uniques: np.ndarray) -> np.ndarray:
+    """Object array of ``uniques[codes]`` with NaN for −1."""
+    ext = np.empty(len(uniques) + 1, dtype=object)
+    ext[:-1] = uniques
+    ext[-1] = np.nan
+    return ext[codes]  # −1 → the last slot
+
+
+def _starts(g: np.ndarray) -> np.ndarray:
+    """Start positions of the runs of equal values of a sorted group array ``g``."""
+    if not len(g):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+
+
+def _first_valid(values: pd.Series, g: np.ndarray, n_groups: int,
+                 starts: np.ndarray | None = None) -> np.ndarray:
+    """Per group of the sorted group numbers ``g`` (0..n_groups−1): the first non-missing value
+    (pandas ``groupby.first``); missing when the group has none. Usually the group's first
+    row has a value: only the other groups are scanned."""
+    arr = values.to_numpy()
+    out = np.full(n_groups, np.nan, dtype=object if arr.dtype == object else arr.dtype)
+    if not len(arr):
+        return out
+    st = _starts(g) if starts is None else starts
+    head = arr[st]
+    head_ok = ~pd.isna(head)
+    out[g[st][head_ok]] = head[head_ok]
+    if not head_ok.all():
+        todo = np.zeros(n_groups, dtype=bool)
+        todo[g[st][~head_ok]] = True
+        rows = np.flatnonzero(todo[g])
+        sub = arr[rows]
+        ok = ~pd.isna(sub)
+        gv = g[rows][ok]
+        if len(gv):
+            first = _starts(gv)
+            out[gv[first]] = sub[ok][first]
+    return out
+
+
+def _clean_sender(s: pd.Series) -> pd.Series:
+    return s.astype("string").str.strip().str.lower().astype(object)
+
+
+def _clean_category(s: pd.Series) -> pd.Series:
+    out = s.astype("string").str.strip().astype(object)
+    return out.where(out.notna(), np.nan)
+
+
+def _sort_order(t: np.ndarray, day: np.ndarray, cust: np.ndarray, agent: np.ndarray,
+                n_cust: int) -> np.ndarray:
+    """``np.lexsort((t, day, cust, agent))`` (stable), faster when it can: (agent, customer,
+    day) packed into one int64 group key, and when ``t`` is already non-decreasing (a log in
+    time order, as the store keeps it) the row number replaces ``t`` as the last key, so one
+    argsort of ``group · n + row`` gives the same stable order."""
+    n = len(t)
+    if n < 2:
+        return np.arange(n, dtype=np.int64)
+    d_code = (day - day.min()) // DAY_NS  # midnights: day numbers in order
+    n_days = int(d_code.max()) + 1
+    limit = 2 ** 62
+    if (int(agent.max()) + 1) * max(n_cust, 1) * n_days * n >= limit:
+        return np.lexsort((t, day, cust, agent))
+    group = (agent.astype(np.int64) * n_cust + cust) * n_days + d_code
+    if bool((t[1:] >= t[:-1]).all()):
+        return np.argsort(group * n + np.arange(n, dtype=np.int64))
+    return np.lexsort((t, group))
 
 
 def _messages(chats: pd.DataFrame) -> pd.DataFrame:
@@ -47,65 +157,158 @@ def _messages(chats: pd.DataFrame) -> pd.DataFrame:
 
     Rows without a time, agent or customer, or with an unknown sender, cannot be placed in a
     session and are dropped. The input is never modified.
+
+    Text columns are cleaned on their distinct values and sorted by integer codes whose order
+    is the text order, so this equals sorting the cleaned text columns (stable).
     """
     require(chats, CHAT_COLUMNS, "chats")
+    sent_at = as_ns(chats["sent_at"]).to_numpy()
+    a_code, a_uniq = _clean_codes(chats["agent"], key_text)
+    c_code, c_uniq = _clean_codes(chats["customer_id"], key_text)
+    s_code, s_uniq = _clean_codes(chats["sender"], _clean_sender)
+    t = sent_at.view(np.int64)
+    ok = (~np.isnat(sent_at)) & (a_code >= 0) & (c_code >= 0)
+    known = np.isin(s_uniq, np.array(SENDERS, dtype=object))
+    ok &= (s_code >= 0) & known[np.clip(s_code, 0, None)] if len(s_uniq) else np.zeros_like(ok)
+    rows = np.flatnonzero(ok)
+    tr = t[rows]
+    day = (tr - tr % DAY_NS).view("datetime64[ns]")  # = normalize() (naive, floor)
+    order = _sort_order(tr, day.view(np.int64), c_code[rows], a_code[rows],
+                        len(c_uniq))
+    rows = rows[order]
+    day = day[order]
+    ac, cc, sc = a_code[rows], c_code[rows], s_code[rows]
     m = pd.DataFrame({
-        "sent_at": as_ns(chats["sent_at"]),
-        "agent": key_text(chats["agent"]),
-        "customer_id": key_text(chats["customer_id"]),
-        "sender": chats["sender"].astype("string").str.strip().str.lower().astype(object),
-    }, index=chats.index)
-    m["store"] = key_text(chats["store"]) if "store" in chats.columns else np.nan
-    m["category"] = (chats["category"].astype("string").str.strip().astype(object)
-                     if "category" in chats.columns else np.nan)
-    m["category"] = m["category"].where(m["category"].notna(), np.nan)
+        "sent_at": sent_at[rows],
+        "agent": _obj(a_uniq[ac]),
+        "customer_id": _obj(c_uniq[cc]),
+        "sender": _obj(s_uniq[sc]),
+    })
+    if "store" in chats.columns:
+        st_code, st_uniq = _clean_codes(chats["store"], key_text)
+        m["store"] = _obj(_from_codes(st_code[rows], st_uniq))
+    else:
+        m["store"] = np.nan
+    if "category" in chats.columns:
+        ca_code, ca_uniq = _clean_codes(chats["category"], _clean_category)
+        m["category"] = _obj(_from_codes(ca_code[rows], ca_uniq))
+    else:
+        m["category"] = np.nan
     if "agreed_to_buy" in chats.columns:
-        m["agreed_to_buy"] = chats["agreed_to_buy"].astype("boolean").fillna(False).astype(bool)
+        agreed = chats["agreed_to_buy"].astype("boolean").fillna(False).astype(bool).to_numpy()
+        m["agreed_to_buy"] = agreed[rows]
     else:
         m["agreed_to_buy"] = False
-    ok = (m["sent_at"].notna() & m["agent"].notna() & m["customer_id"].notna()
-          & m["sender"].isin(SENDERS))
-    m = m[ok.to_numpy()]
-    m["date"] = m["sent_at"].dt.normalize()
-    m = m.sort_values(["agent", "customer_id", "date", "sent_at"], kind="stable")
-    m = m.reset_index(drop=True)
-    # groups in sorted order: sort=False numbers them by first appearance, i.e. sorted order
-    m["gid"] = m.groupby(SESSION_KEY, sort=False).ngroup().astype(np.int64)
-    m["is_customer"] = m["sender"].eq("customer").to_numpy()
-    m["is_agent"] = m["sender"].eq("agent").to_numpy()
-    m["is_auto"] = m["sender"].eq("auto").to_numpy()
+    m["date"] = day
+    # rows are sorted by (agent, customer, day, time): a group starts where a key changes
+    new = np.ones(len(rows), dtype=bool)
+    if len(rows):
+        dv = day.view(np.int64)
+        new[1:] = (ac[1:] != ac[:-1]) | (cc[1:] != cc[:-1]) | (dv[1:] != dv[:-1])
+    m["gid"] = (np.cumsum(new) - 1).astype(np.int64)
+    sender = sc
+    m["is_customer"] = sender == _code_of(s_uniq, "customer")
+    m["is_agent"] = sender == _code_of(s_uniq, "agent")
+    m["is_auto"] = sender == _code_of(s_uniq, "auto")
     return m
+
+
+def _obj(arr: np.ndarray):
+    """An object array as an object Series (pandas 3 would infer ``str`` from a bare array);
+    other arrays unchanged."""
+    return pd.Series(arr, dtype=object, copy=False) if arr.dtype == object else arr
+
+
+def _code_of(uniques: np.ndarray, value: str) -> int:
+    hit = np.flatnonzero(uniques == value)
+    return int(hit[0]) if len(hit) else -2
 
 
 def _split(m: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(session messages with ``sid`` and ``pos``, outreach messages)."""
-    has_customer = m.groupby("gid")["is_customer"].transform("any").to_numpy()
-    s = m[has_customer].copy()
-    s["sid"] = s.groupby("gid", sort=False).ngroup().astype(np.int64)
-    s["pos"] = s.groupby("sid").cumcount().astype(np.int64)
+    gid = m["gid"].to_numpy()
+    is_c = m["is_customer"].to_numpy()
+    n_groups = int(gid[-1]) + 1 if len(gid) else 0
+    group_has = np.zeros(n_groups, dtype=bool)
+    group_has[gid[is_c]] = True
+    has_customer = group_has[gid]
+    s = m[has_customer].copy(deep=False)  # boolean indexing already copied the data
+    sg = gid[has_customer]
+    new = np.ones(len(sg), dtype=bool)
+    new[1:] = sg[1:] != sg[:-1]
+    sid = np.cumsum(new) - 1
+    starts = np.flatnonzero(new)
+    idx = np.arange(len(sg), dtype=np.int64)
+    s["sid"] = sid.astype(np.int64)
+    s["pos"] = (idx - starts[sid] if len(sg) else idx).astype(np.int64)
     # agent messages strictly before each message, within its session
-    s["k"] = (s.groupby("sid")["is_agent"].cumsum() - s["is_agent"]).astype(np.int64)
+    is_a = s["is_agent"].to_numpy().astype(np.int64)
+    before = np.cumsum(is_a) - is_a
+    s["k"] = (before - before[starts][sid] if len(sg) else before).astype(np.int64)
     return s, m[~has_customer].copy()
 
 
 def _turns(s: pd.DataFrame) -> pd.DataFrame:
-    """One row per turn of the session messages ``s`` (see the module docstring)."""
-    c = s[s["is_customer"]]
-    turns = (c.groupby(["sid", "k"], sort=True)
-              .agg(first_at=("sent_at", "first"), first_pos=("pos", "first"),
-                   last_customer_at=("sent_at", "last"), n_customer=("sent_at", "size"))
-              .reset_index())
-    a = s.loc[s["is_agent"], ["sid", "k", "sent_at"]].rename(columns={"sent_at": "answered_at"})
-    turns = turns.merge(a, on=["sid", "k"], how="left")
-    x = (s[s["is_auto"]].groupby(["sid", "k"])["pos"].max().rename("last_auto_pos").reset_index())
-    turns = turns.merge(x, on=["sid", "k"], how="left")
-    # an auto message inside the turn: after its first customer message, before the answer
-    turns["auto_first"] = (turns["last_auto_pos"] > turns["first_pos"]).to_numpy()
-    turns["answered"] = turns["answered_at"].notna().to_numpy()
+    """One row per turn of the session messages ``s`` (see the module docstring).
+
+    Rows of ``s`` are in (sid, pos) order and ``k`` never decreases within a session, so the
+    (sid, k) key ``sid·K + k`` is sorted: a turn is a run of customer messages with one key,
+    its answer the agent message with that key, its last auto message the last auto one.
+    """
+    sid = s["sid"].to_numpy()
+    k = s["k"].to_numpy()
+    pos = s["pos"].to_numpy()
+    t = s["sent_at"].to_numpy()
+    big = int(k.max()) + 1 if len(k) else 1
+    key = sid * big + k
+    is_c = s["is_customer"].to_numpy()
+    ck, ct, cpos = key[is_c], t[is_c], pos[is_c]
+    st = _starts(ck)
+    ends = np.r_[st[1:], len(ck)].astype(np.int64)[:len(st)]
+    tkey = ck[st]
+    tsid = sid[is_c][st]
+    n = len(st)
+    # the answer: the agent message with the same (sid, k)
+    is_a = s["is_agent"].to_numpy()
+    ak, at = key[is_a], t[is_a]
+    j = np.searchsorted(ak, tkey)
+    jc = np.minimum(j, max(len(ak) - 1, 0))
+    hit = (j < len(ak)) & (ak[jc] == tkey) if len(ak) else np.zeros(n, dtype=bool)
+    answered_at = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    answered_at[hit] = at[jc[hit]]
+    # the last auto message with the same (sid, k), after the turn's first customer message
+    is_x = s["is_auto"].to_numpy()
+    xk, xpos = key[is_x], pos[is_x]
+    auto_first = np.zeros(n, dtype=bool)
+    if len(xk):
+        last = np.searchsorted(xk, tkey, side="right") - 1
+        lc = np.maximum(last, 0)
+        found = (last >= 0) & (xk[lc] == tkey)
+        auto_first = found & (xpos[lc] > cpos[st])
+    first_at = ct[st]
+    turn_new = np.ones(n, dtype=bool)
+    turn_new[1:] = tsid[1:] != tsid[:-1]
+    tstart = np.flatnonzero(turn_new)
+    turn_no = np.arange(n, dtype=np.int64) - tstart[np.cumsum(turn_new) - 1] if n else \
+        np.zeros(0, dtype=np.int64)
+    # per-session keys: agent, customer, date from the first message, store first non-missing
+    sstart = _starts(sid)
+    n_sess = len(sstart)
+    turns = pd.DataFrame({
+        "sid": tsid.astype(np.int64),
+        "date": s["date"].to_numpy()[sstart][tsid],
+        "agent": _obj(s["agent"].to_numpy()[sstart][tsid]),
+        "customer_id": _obj(s["customer_id"].to_numpy()[sstart][tsid]),
+        "store": _obj(_first_valid(s["store"], sid, n_sess, sstart)[tsid]),
+        "turn_no": turn_no.astype(np.int64),
+        "first_at": first_at,
+        "last_customer_at": ct[ends - 1] if n else ct[:0],
+        "n_customer": (ends - st).astype(np.int64),
+        "answered": hit,
+        "answered_at": answered_at,
+    })
     turns["response_s"] = seconds(turns["answered_at"] - turns["first_at"])
-    turns["turn_no"] = turns.groupby("sid").cumcount().astype(np.int64)
-    keys = s.groupby("sid")[["agent", "customer_id", "date", "store"]].first()
-    turns = turns.join(keys, on="sid")
+    turns["auto_first"] = auto_first
     return turns[["sid", "date", "agent", "customer_id", "store", "turn_no", "first_at",
                   "last_customer_at", "n_customer", "answered", "answered_at", "response_s",
                   "auto_first"]]
@@ -146,12 +349,32 @@ def _lookback_after_sales(sess: pd.DataFrame, orders: pd.DataFrame, days: float)
 
 def _sessions_from(s: pd.DataFrame, turns: pd.DataFrame, orders: pd.DataFrame | None,
                    p: dict[str, Any]) -> pd.DataFrame:
-    g = s.groupby("sid", sort=True)
-    sess = g.agg(agent=("agent", "first"), customer_id=("customer_id", "first"),
-                 date=("date", "first"), store=("store", "first"), start=("sent_at", "first"),
-                 end=("sent_at", "last"), n_customer=("is_customer", "sum"),
-                 n_agent=("is_agent", "sum"), n_auto=("is_auto", "sum"),
-                 log_category=("category", "first"), agreed_to_buy=("agreed_to_buy", "any"))
+    # sessions are runs of ``sid`` in ``s``: first/last rows and sums by boundaries
+    sid = s["sid"].to_numpy()
+    st = _starts(sid)
+    n = len(st)
+    last = np.r_[st[1:], len(sid)].astype(np.int64)[:n] - 1
+
+    def total(col: str) -> np.ndarray:
+        v = s[col].to_numpy().astype(np.int64)
+        return np.add.reduceat(v, st) if n else np.zeros(0, dtype=np.int64)
+
+    sent = s["sent_at"].to_numpy()
+    agreed = s["agreed_to_buy"].to_numpy().astype(bool)
+    sess = pd.DataFrame({
+        "agent": _obj(s["agent"].to_numpy()[st]),
+        "customer_id": _obj(s["customer_id"].to_numpy()[st]),
+        "date": s["date"].to_numpy()[st],
+        "store": _obj(_first_valid(s["store"], sid, n, st)),
+        "start": sent[st],
+        "end": sent[last],
+        "n_customer": total("is_customer"),
+        "n_agent": total("is_agent"),
+        "n_auto": total("is_auto"),
+        "log_category": _obj(_first_valid(s["category"], sid, n, st)),
+        "agreed_to_buy": (np.logical_or.reduceat(agreed, st) if n
+                          else np.zeros(0, dtype=bool)),
+    }, index=pd.RangeIndex(n, name="sid"))
     tg = turns.groupby("sid", sort=True)
     rt = turns["response_s"]
     tstats = pd.DataFrame({
