@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from csops_lib.metrics._common import NS_PER_S, params_of, require
+from csops_lib.metrics._common import NS_PER_S, coverage_intervals, params_of, require
 from csops_lib.metrics.sessions import _messages, build_sessions
 
 __all__ = [
@@ -355,13 +355,7 @@ def peak_concurrent_per_hour(chats: pd.DataFrame, window_s: float | None = None,
     t = m["sent_at"].to_numpy(dtype="datetime64[ns]").view(np.int64)
     day = m.groupby("date", sort=True).ngroup().to_numpy()
     cust = m.groupby(["date", "customer_id"], sort=True).ngroup().to_numpy()
-    prev = np.empty_like(t)
-    prev[1:] = t[:-1]
-    first = np.ones(len(t), dtype=bool)
-    first[1:] = cust[1:] != cust[:-1]
-    # customer's message j covers the window starts t' in [max(s_j − W, s_{j−1} + 1), s_j]
-    lo = np.where(first, t - w2, np.maximum(t - w2, prev + 1))
-    keep = lo <= t
+    lo, keep, _ = coverage_intervals(t, cust, w2)
     nk, n = int(keep.sum()), len(t)
     val = np.concatenate([lo[keep], t, t[keep]])
     grp = np.concatenate([day[keep], day, day[keep]])

@@ -111,3 +111,20 @@ def merge_asof_by(left: pd.DataFrame, right: pd.DataFrame, by: str, **kwargs) ->
     left = left.assign(**{by: left[by].astype(object)})
     right = right.assign(**{by: right[by].astype(object)})
     return pd.merge_asof(left, right, by=by, **kwargs)
+
+
+def coverage_intervals(t: np.ndarray, group: np.ndarray, w2: int):
+    """The window-start intervals of the concurrency sweep (proof: `chat._max_concurrent_from`).
+
+    `t` are message times (int64 ns) sorted within each customer group, `group` the customer
+    group of each message (equal neighbours = same customer), `w2` = 2 × window in ns. Message
+    j of a customer covers the window starts t' in [max(s_j − w2, s_{j−1} + 1), s_j]; returns
+    (lo, keep, first): the interval starts, whether the interval is non-empty, and whether the
+    message is its group's first.
+    """
+    prev = np.empty_like(t)
+    prev[1:] = t[:-1]
+    first = np.ones(len(t), dtype=bool)
+    first[1:] = group[1:] != group[:-1]
+    lo = np.where(first, t - w2, np.maximum(t - w2, prev + 1))
+    return lo, lo <= t, first

@@ -14,6 +14,7 @@ import pandas as pd
 
 from csops_lib.metrics._common import (
     NS_PER_S,
+    coverage_intervals,
     hour_in,
     params_of,
     ratio,
@@ -73,13 +74,7 @@ def _max_concurrent_from(m: pd.DataFrame, window_s: float) -> pd.DataFrame:
                              "max_concurrent": pd.Series(dtype="int64")})
     w2 = int(round(2 * float(window_s) * NS_PER_S))
     t = m["sent_at"].to_numpy(dtype="datetime64[ns]").view(np.int64)
-    gid = m["gid"].to_numpy()
-    prev = np.empty_like(t)
-    prev[1:] = t[:-1]
-    first = np.ones(len(t), dtype=bool)
-    first[1:] = gid[1:] != gid[:-1]
-    lo = np.where(first, t - w2, np.maximum(t - w2, prev + 1))
-    keep = lo <= t
+    lo, keep, first = coverage_intervals(t, m["gid"].to_numpy(), w2)
     # agent-day number in (date, agent) order: agent codes follow the text order
     a_code, a_uniq = _agent_codes(m, first)
     day0 = m["date"].to_numpy(dtype="datetime64[ns]").view(np.int64)
