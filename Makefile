@@ -42,7 +42,7 @@ promo: $(STAMP)  ## the promo retrospective (PROMO=double11; default: the latest
 
 leaderboard: $(STAMP)  ## promo standings so far: SINCE="2026-11-11 00:00" [BY=orders] [TOP=5]
 	@test -n "$(SINCE)" || { echo 'usage: make leaderboard SINCE="2026-11-11 00:00"'; exit 2; }
-	$(CSOPS) leaderboard --since "$(SINCE)" $(if $(BY),--by $(BY)) $(if $(TOP),--top $(TOP)) --store $(or $(STORE),$(shell $(BIN)/python -c 'from csops_lib.config import data_dir; print(data_dir())'))
+	$(CSOPS) leaderboard --since "$(SINCE)" $(if $(BY),--by $(BY)) $(if $(TOP),--top $(TOP)) --store $(or $(STORE),$(shell $(BIN)/python -c 'from csops_lib.demo.build import ensure_demo_store; print(ensure_demo_store())'))
 
 what_if: $(STAMP)  ## the what-if notebook run with its default parameters
 	$(CSOPS) report what_if $(REPORT_ARGS)

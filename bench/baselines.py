@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from csops_lib.params import resolve_params
+from csops_lib.settings.shop import resolve_params
 
 CHAT_COLUMNS = ["sent_at", "agent", "customer_id", "sender", "store", "category",
                 "agreed_to_buy"]
@@ -39,7 +39,7 @@ DAY_NS = 86_400 * 1_000_000_000
 def read_chats(store_dir, columns=CHAT_COLUMNS, compact: bool = True) -> pd.DataFrame:
     """The store's chats, only the given columns (a pruned read); ``compact``: the low-
     cardinality text columns as categoricals, as ``csops kpis --store`` reads them."""
-    from csops_lib.kpi_export import read_store_table
+    from csops_lib.store import read_store_table
 
     return read_store_table(store_dir, "chats", columns=list(columns), compact=compact)
 

@@ -18,6 +18,8 @@ from types import ModuleType
 #: the last commit before the performance work (the metric code of the metric-library issue)
 REFERENCE_REV = "d02c3d3"
 MODULES = ("_common", "sessions", "chat", "attribution", "conversion", "kpis")
+#: modules of the library that moved since REFERENCE_REV: old import path → today's
+MOVED = {"csops_lib.params": "csops_lib.settings.shop"}
 ROOT = Path(__file__).resolve().parent
 
 
@@ -48,8 +50,10 @@ def load(rev: str = REFERENCE_REV) -> ModuleType:
         (tmp / "__init__.py").write_text(f'"""csops_lib.metrics at {rev} (generated)."""\n')
         for module in MODULES:
             text = _git_show(rev, f"csops_lib/metrics/{module}.py")
-            (tmp / f"{module}.py").write_text(text.replace("csops_lib.metrics", name),
-                                              encoding="utf-8")
+            text = text.replace("csops_lib.metrics", name)
+            for old, new in MOVED.items():
+                text = text.replace(old, new)
+            (tmp / f"{module}.py").write_text(text, encoding="utf-8")
         tmp.rename(package)
     if str(base) not in sys.path:
         sys.path.insert(0, str(base))

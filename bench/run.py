@@ -62,8 +62,8 @@ TARGETS = {"seconds_10m": 15.0, "peak_gb_10m": 4.0, "vs_loop": 50.0, "vs_duckdb"
 
 
 def _worker(task: str, store_dir: str, out: str | None) -> None:
-    import csops_lib.kpi_export  # noqa: F401  (imports are not part of the timing)
     import csops_lib.metrics.chat  # noqa: F401
+    import csops_lib.reports.kpis  # noqa: F401  (imports are not part of the timing)
     from bench import baselines
 
     fn = {"library": baselines.library, "reference": baselines.reference,

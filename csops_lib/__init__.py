@@ -1,7 +1,9 @@
 """csops_lib: loaders, metrics and reports for e-commerce customer-service teams.
 
-`csops_lib.load(path, table)` → (canonical DataFrame, LoadReport). Submodules: `io`, `schema`,
-`store`, `metrics`, `demo`, `report`, `plots`, `labels`, `periods`, `privacy`.
+`csops_lib.load(path, table)` → (canonical DataFrame, LoadReport). The package is layered,
+each layer importing only from those before it (docs/ARCHITECTURE.md):
+`settings` → `schema` → `loaders` → `store` → `metrics` → `reports` → `render` → `runner` →
+`cli`; `demo` and `dask_engine` beside.
 """
 __version__ = "0.1.0"
 
@@ -10,7 +12,7 @@ __all__ = ["load", "load_many", "__version__"]
 
 def __getattr__(name):  # lazy, so `csops --help` does not import pandas and pandera
     if name in ("load", "load_many"):
-        from csops_lib import io
+        from csops_lib import loaders
 
-        return getattr(io, name)
+        return getattr(loaders, name)
     raise AttributeError(f"module 'csops_lib' has no attribute {name!r}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 
 def _cmd_validate(args) -> int:
-    from csops_lib.io import LoadError, load
+    from csops_lib.loaders.core import LoadError, load
 
     status = 0
     for path in args.files:
@@ -27,7 +27,7 @@ def _cmd_validate(args) -> int:
 
 def _cmd_ingest(args) -> int:
     from csops_lib import store
-    from csops_lib.io import LoadError
+    from csops_lib.loaders.core import LoadError
 
     try:
         result = store.ingest(args.files, args.store, args.table, progress=True)
@@ -39,7 +39,7 @@ def _cmd_ingest(args) -> int:
 
 
 def _cmd_demo(args) -> int:
-    from csops_lib.demo_store import build_demo_store
+    from csops_lib.demo.build import build_demo_store
 
     started = time.monotonic()
     build_demo_store(args.out, weeks=args.weeks, seed=args.seed, end=args.end, progress=True)
@@ -49,8 +49,8 @@ def _cmd_demo(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from csops_lib import report
-    from csops_lib.params import parse_overrides
+    from csops_lib import runner
+    from csops_lib.settings.shop import parse_overrides
 
     overrides = parse_overrides(args.param or [])
     for name in ("week", "month", "date", "lang", "agent", "promo"):
@@ -58,8 +58,8 @@ def _cmd_report(args) -> int:
         if value:
             overrides[name] = value
     try:
-        html = report.run(args.report, overrides, data_dir=args.data_dir, progress=True)
-    except report.ReportError as exc:
+        html = runner.run(args.report, overrides, data_dir=args.data_dir, progress=True)
+    except runner.ReportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(html)
@@ -67,9 +67,9 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_kpis(args) -> int:
-    from csops_lib import kpi_export as kx
-    from csops_lib.io import LoadError
-    from csops_lib.params import ParamError, load_shop_params, parse_overrides
+    from csops_lib.loaders.core import LoadError
+    from csops_lib.reports import kpis as kx
+    from csops_lib.settings.shop import ParamError, load_shop_params, parse_overrides
 
     started = time.monotonic()
     try:
@@ -100,8 +100,8 @@ def _cmd_kpis(args) -> int:
 
 
 def _cmd_funnel(args) -> int:
-    from csops_lib import kpi_export as kx
-    from csops_lib.io import LoadError
+    from csops_lib.loaders.core import LoadError
+    from csops_lib.reports import kpis as kx
 
     started = time.monotonic()
     try:
@@ -123,10 +123,10 @@ def _cmd_funnel(args) -> int:
 
 
 def _cmd_callbacks(args) -> int:
-    from csops_lib.callbacks import make_call_sheet
-    from csops_lib.config import data_dir
+    from csops_lib.demo.build import ensure_demo_store
+    from csops_lib.reports.callbacks import make_call_sheet
 
-    folder = Path(args.data_dir) if args.data_dir else data_dir()
+    folder = Path(args.data_dir) if args.data_dir else ensure_demo_store()
     try:
         path, plan = make_call_sheet(folder, args.date, lang=args.lang,
                                      lag_days=args.lag_days, calls_per_agent=args.calls_per_agent)
@@ -141,9 +141,9 @@ def _cmd_callbacks(args) -> int:
 
 
 def _cmd_leaderboard(args) -> int:
-    from csops_lib import leaderboard
-    from csops_lib.io import LoadError
-    from csops_lib.params import ParamError, load_shop_params, parse_overrides
+    from csops_lib.loaders.core import LoadError
+    from csops_lib.reports import leaderboard
+    from csops_lib.settings.shop import ParamError, load_shop_params, parse_overrides
 
     if bool(args.store) == bool(args.files):
         print("error: give either export FILEs or --store DIR", file=sys.stderr)

@@ -1,7 +1,7 @@
 """Canonical tables of csops (see ``shared/DATA.md``): columns, header aliases, keys, schemas.
 
 Each table is declared once as a :class:`TableSpec` in :data:`TABLES`. The loader
-(:mod:`csops_lib.io`) maps export headers onto the canonical columns with
+(:mod:`csops_lib.loaders.core`) maps export headers onto the canonical columns with
 :meth:`TableSpec.alias_lookup`, converts values according to each column's ``kind`` and then
 validates the cleaned frame with the pandera schema returned by :func:`schema_for`.
 

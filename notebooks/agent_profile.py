@@ -25,9 +25,10 @@ scores_file: str = ""  # a supervisor score sheet 主管评分.xlsx (empty: the 
 # %% tags=["remove_cell"]
 from IPython.display import display  # noqa: E402
 
-from csops_lib import agent_profile, plots  # noqa: E402
+from csops_lib.render import charts  # noqa: E402
+from csops_lib.reports import agent_profile  # noqa: E402
 
-plots.setup_style()
+charts.setup_style()
 profile = agent_profile.AgentProfile.load(
     data_dir, agent, week or None, date_from=date_from or None, date_to=date_to or None,
     lang=lang, scheme=scheme or None, promo_mode=promo_mode, scores_file=scores_file or None)

@@ -35,9 +35,10 @@ anomaly_min_days: int = 7  # days of history needed for a 28-day average and z
 # %% tags=["remove_cell"]
 from IPython.display import display  # noqa: E402
 
-from csops_lib import daily, plots  # noqa: E402
+from csops_lib.render import charts  # noqa: E402
+from csops_lib.reports import daily  # noqa: E402
 
-plots.setup_style()
+charts.setup_style()
 settings = {key: globals()[key] for key in daily.SETTINGS}
 report = daily.DailyReport.load(data_dir, date or None, lang=lang, params=settings)
 

@@ -31,10 +31,10 @@ top: int = 5  # agents shown in the hourly leaderboard
 # %% tags=["remove_cell"]
 from IPython.display import display  # noqa: E402
 
-from csops_lib import plots  # noqa: E402
-from csops_lib import promo as promo_report  # noqa: E402
+from csops_lib.render import charts  # noqa: E402
+from csops_lib.reports import promo as promo_report  # noqa: E402
 
-plots.setup_style()
+charts.setup_style()
 settings = dict(baseline_gap_days=baseline_gap_days, wave_days=wave_days,
                 concurrency=concurrency, aht_s=aht_s,
                 target_service_level=target_service_level, answer_within_s=answer_within_s,

@@ -24,9 +24,10 @@ xlsx_path: str = ""  # the Excel workbook to write (empty: none; the runner fill
 # %% tags=["remove_cell"]
 from IPython.display import display  # noqa: E402 (after the parameters cell)
 
-from csops_lib import plots, weekly  # noqa: E402
+from csops_lib.render import charts  # noqa: E402
+from csops_lib.reports import weekly  # noqa: E402
 
-plots.setup_style()
+charts.setup_style()
 review = weekly.PeriodReview.load(data_dir, week or None, month=month or None, period=period,
                                   lang=lang, top_questions=top_questions)
 

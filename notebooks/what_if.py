@@ -31,9 +31,10 @@ interactive: bool = False  # True in JupyterLab: sliders under each section (nee
 # %% tags=["remove_cell"]
 from IPython.display import display  # noqa: E402
 
-from csops_lib import plots, what_if  # noqa: E402
+from csops_lib.render import charts  # noqa: E402
+from csops_lib.reports import what_if  # noqa: E402
 
-plots.setup_style()
+charts.setup_style()
 wi = what_if.WhatIf.load(data_dir, week or None, lang=lang)
 staff = dict(load_multiplier=load_multiplier, aht_s=aht_s, concurrency=concurrency,
              target_service_level=target_service_level, answer_within_s=answer_within_s,

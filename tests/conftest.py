@@ -10,7 +10,7 @@ DEMO_END = dt.date(2026, 11, 22)  # a Sunday: 2026-W47 is the last complete week
 @pytest.fixture(scope="session")
 def demo_store(tmp_path_factory):
     """A 3-week demo shop ending DEMO_END, written as exports and ingested into a store."""
-    from csops_lib.demo_store import build_demo_store
+    from csops_lib.demo.build import build_demo_store
 
     out = tmp_path_factory.mktemp("demo")
     result = build_demo_store(out, weeks=3, seed=7, end=DEMO_END, progress=False)

@@ -5,7 +5,7 @@ Modules: :mod:`~csops_lib.metrics.funnel` (§1 tally funnel), :mod:`~csops_lib.m
 :mod:`~csops_lib.metrics.attribution` (§4 attribution, §2 inquiry outcomes),
 :mod:`~csops_lib.metrics.sales` (§4 sales), :mod:`~csops_lib.metrics.conversion` (§2 store
 conversion), :mod:`~csops_lib.metrics.refunds` (§5), :mod:`~csops_lib.metrics.kpis` (daily
-KPI tables per agent and per store). Thresholds: :func:`csops_lib.params.load_shop_params`.
+KPI tables per agent and per store). Thresholds: :func:`csops_lib.settings.shop.load_shop_params`.
 """
 from csops_lib.metrics._common import MetricInputError
 from csops_lib.metrics.attribution import attribute_orders, inquiry_outcomes

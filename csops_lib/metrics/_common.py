@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from csops_lib.params import resolve_params
+from csops_lib.settings.shop import resolve_params
 
 NS_PER_S = 1_000_000_000
 DAY = pd.Timedelta(days=1)

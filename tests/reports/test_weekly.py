@@ -1,0 +1,262 @@
+"""The weekly / monthly review on the demo shop: sections, numbers, workbook, privacy, modes.
+
+Each report is rendered once (module fixtures): the week in zh and in en, the month 2026-11
+(the fixture covers 2026-11-02 … 11-22) and a copy of the shop without message logs.
+"""
+import re
+import shutil
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from csops_lib import runner, store
+from csops_lib.metrics import agent_kpis, attribute_orders, build_sessions
+from csops_lib.reports import weekly
+from csops_lib.settings.shop import load_shop_params
+
+WEEK = "2026-W47"
+START, END = pd.Timestamp("2026-11-16"), pd.Timestamp("2026-11-23")  # END exclusive
+SECTIONS = ["headline", "daily_sales", "wr_conversion", "wr_attribution", "wr_heatmap",
+            "regions", "wr_callbacks", "wr_refunds_section", "wr_dsr", "wr_response",
+            "wr_questions", "agents", "appendix"]
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _render(demo_store, out, overrides, data_dir=None):
+    html = runner.run("weekly", overrides, data_dir=data_dir or demo_store["store"],
+                      out_root=out, progress=False)
+    return html, html.read_text(encoding="utf-8"), html.with_suffix(".xlsx")
+
+
+@pytest.fixture(scope="module")
+def zh(demo_store, tmp_path_factory):
+    return _render(demo_store, tmp_path_factory.mktemp("zh"), {})
+
+
+@pytest.fixture(scope="module")
+def en(demo_store, tmp_path_factory):
+    return _render(demo_store, tmp_path_factory.mktemp("en"), {"lang": "en"})
+
+
+@pytest.fixture(scope="module")
+def review(demo_store):
+    return weekly.PeriodReview.load(demo_store["store"], WEEK)
+
+
+@pytest.fixture(scope="module")
+def orders(demo_store):
+    return store.read(demo_store["store"], "orders")
+
+
+@pytest.fixture(scope="module")
+def week_paid(orders):
+    return orders[(orders["paid_at"] >= START) & (orders["paid_at"] < END)]
+
+
+def _cells(xlsx):
+    wb = openpyxl.load_workbook(xlsx)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(values_only=True):
+            for v in row:
+                if v is not None:
+                    yield ws.title, v
+
+
+# --------------------------------------------------------------------------- HTML
+@pytest.mark.parametrize("fixture", ["zh", "en"])
+def test_sections_toc_charts_and_no_code(fixture, request):
+    _, text, _ = request.getfixturevalue(fixture)
+    for key in SECTIONS:
+        assert f'id="{key}"' in text and f'href="#{key}"' in text, key
+    assert 'id="wr_team"' not in text  # the team table is the monthly report's
+    assert len(re.findall(r"<img [^>]*src=\"data:image/png;base64", text)) == 7
+    for code in ("import ", "PeriodReview", "display(", "write_workbook"):
+        assert code not in text
+    for noise in ("Traceback", "Warning", "Building prefix dict",
+                  'data-mime-type="application/vnd.jupyter.stderr"'):
+        assert noise not in text
+    assert len(text.encode()) < 5_000_000
+
+
+def test_titles_and_labels_in_both_languages(zh, en):
+    _, t_zh, _ = zh
+    _, t_en, _ = en
+    assert f"客服周报 {WEEK}" in t_zh and "核心指标" in t_zh and "前4周均值" in t_zh
+    assert f"Customer-service weekly review {WEEK}" in t_en
+    for word in ("Headline numbers", "4-week average", "Most frequent questions",
+                 "Agent-served vs silent sales", "Appendix"):
+        assert word in t_en
+    for word in ("核心指标", "前4周均值", "常见问题", "客服排名", "附录"):
+        assert word not in t_en
+
+
+def test_provisional_conversion_is_marked(zh, en):
+    """The fixture ends on the last day of the week: the last days are inside the window."""
+    assert "11-19 起的询单仍在跟进窗口（D+3）内" in zh[1]
+    assert "询单转化率 *" in zh[1]
+    assert "still inside the follow-up window (D+3)" in en[1]
+
+
+def test_appendix_prints_definitions_and_thresholds(zh):
+    _, text, _ = zh
+    assert "静默销售占比 = 静默订单" in text and "跟进窗口内（会话开始至 D+3 日结束）" in text
+    assert "slow_gap_s" in text and "回复慢于此秒数即为一次慢响应" in text
+
+
+def test_no_phone_numbers_or_addresses_in_html_and_workbooks(zh, en, orders):
+    phones = set(orders["phone"].dropna())
+    assert len(phones) > 100
+    details = {a.split()[-1] for a in orders["address"].dropna()}
+    for _, text, xlsx in (zh, en):
+        assert not set(re.findall(r"1\d{10}", text)) & phones
+        assert not any(d in text for d in details)
+        for _, v in _cells(xlsx):
+            s = str(v)
+            assert not set(re.findall(r"1\d{10}", s)) & phones
+            assert s not in details
+
+
+# --------------------------------------------------------------------------- numbers
+def test_headline_sales_and_orders_match_the_store(zh, week_paid):
+    _, text, _ = zh
+    assert f"¥{week_paid['amount'].sum():,.2f}" in text
+    assert f">{len(week_paid):,}<" in text
+
+
+def test_silent_and_agent_served_sales_match_attribution(demo_store, review, orders, week_paid,
+                                                         zh):
+    p = load_shop_params()
+    chats = store.read(demo_store["store"], "chats", "2026-11-13", "2026-11-22")
+    att = attribute_orders(week_paid, build_sessions(chats, orders, params=p), p)
+    silent = att.loc[att["attribution"].eq("silent"), "amount"].sum()
+    served = att.loc[att["attribution"].isin(["field", "session"]), "amount"].sum()
+    row = review.attribution_frame().iloc[-1]
+    assert row["silent_sales"] == pytest.approx(silent)
+    assert row["agent_sales"] == pytest.approx(served)
+    assert served + silent == pytest.approx(week_paid["amount"].sum())
+    assert f"¥{silent:,.2f}" in zh[1]
+
+
+def test_agent_table_sales_equal_agent_kpis(demo_store, review, orders):
+    chats = store.read(demo_store["store"], "chats")
+    k = agent_kpis(chats, orders, params=load_shop_params(), date_from="2026-11-16",
+                   date_to="2026-11-22")
+    expected = k.groupby("agent")["sales"].sum()
+    table = review.agent_frame().set_index("agent")
+    pd.testing.assert_series_equal(table["sales"].sort_index(), expected.astype(float)
+                                   .sort_index(), check_names=False)
+    assert table["rank"].tolist() == list(range(1, len(table) + 1))
+    assert table["sales"].is_monotonic_decreasing
+
+
+def test_heatmap_total_is_the_weeks_paid_orders(review, week_paid, zh):
+    grid = review.heatmap_frame()
+    assert grid.shape == (7, 24)
+    assert int(grid.to_numpy().sum()) == len(week_paid)
+    # Monday 10:00-11:00, counted independently
+    mon10 = ((week_paid["paid_at"].dt.day_of_week == 0) & (week_paid["paid_at"].dt.hour == 10)).sum()
+    assert grid.iloc[0, 10] == mon10
+    wb = openpyxl.load_workbook(zh[2])
+    ws = wb["付款时段"]
+    total = sum(v for row in ws.iter_rows(min_row=3, min_col=2, values_only=True) for v in row)
+    assert total == len(week_paid)
+
+
+def test_regions_orders_and_visitors(review, week_paid, demo_store):
+    regions = review.regions_frame(top=5)
+    expected = week_paid.groupby("province").size().sort_values(ascending=False)
+    top = regions.iloc[0]
+    assert top["paid_orders"] == expected.iloc[0]
+    traffic = store.read(demo_store["store"], "traffic", "2026-11-16", "2026-11-22")
+    uv = traffic.loc[traffic["province"] == top["province"], "uv"].sum()
+    assert top["uv"] == uv and top["wr_orders_per_uv"] == pytest.approx(top["paid_orders"] / uv)
+
+
+def test_callbacks_refunds_and_questions(review, demo_store):
+    cb = store.read(demo_store["store"], "callbacks", "2026-11-16", "2026-11-22")
+    total = review.callbacks_frame().iloc[-1]
+    assert total["wr_cb_planned"] == len(cb)
+    assert total["wr_cb_reached"] == cb["result"].astype(str).str.startswith("已接通").sum()
+    refunds = store.read(demo_store["store"], "refunds")
+    week = refunds[(refunds["applied_at"] >= START) & (refunds["applied_at"] < END)]
+    assert review.refunds_frame().iloc[-1]["wr_refunds"] == len(week)
+    q = review.questions_frame()
+    assert len(q) > 5 and q["messages"].is_monotonic_decreasing
+    chats = store.read(demo_store["store"], "chats", "2026-11-16", "2026-11-22")
+    said = chats.loc[chats["sender"].eq("customer"), "text"]
+    assert (said == q["question"].iloc[0]).sum() <= q["messages"].iloc[0]
+
+
+# --------------------------------------------------------------------------- workbook
+@pytest.mark.parametrize("fixture", ["zh", "en"])
+def test_workbook_layout(fixture, request):
+    _, _, xlsx = request.getfixturevalue(fixture)
+    wb = openpyxl.load_workbook(xlsx)
+    first = {"zh": "核心指标", "en": "Headline"}[fixture]
+    assert wb.sheetnames[0] == first and len(wb.sheetnames) >= 12
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A3"  # title row, header row
+        assert all(c.font.bold for c in ws[2] if c.value is not None)
+        if fixture == "en":
+            assert not any(CJK.search(str(c.value)) for c in ws[2] if c.value is not None)
+    agents = wb[{"zh": "客服排名", "en": "Agents"}[fixture]]
+    header = {c.value: c.column_letter for c in agents[2]}
+    sales = header[{"zh": "销售额(元)", "en": "Sales (yuan)"}[fixture]]
+    rate = header[{"zh": "回复率", "en": "Reply rate"}[fixture]]
+    secs = header[{"zh": "首次响应中位数(秒)", "en": "First response median (s)"}[fixture]]
+    assert agents[f"{sales}3"].number_format == "¥#,##0.00"
+    assert agents[f"{rate}3"].number_format == "0.0%"
+    assert agents[f"{secs}3"].number_format == "0.0"
+    assert agents.column_dimensions[sales].width >= 8
+
+
+# --------------------------------------------------------------------------- monthly
+@pytest.fixture(scope="module")
+def month(demo_store, tmp_path_factory):
+    out = tmp_path_factory.mktemp("month")
+    return out, *_render(demo_store, out, {"month": "2026-11"})
+
+
+def test_monthly_report_has_the_team_table(month, orders):
+    out, html, text, xlsx = month
+    assert html == out / "weekly" / "2026-11" / "weekly.html"
+    assert "客服月报 2026-11" in text and "本月" in text and "前3月均值" in text
+    assert 'id="wr_team"' in text and "本月团队绩效" in text
+    assert "本期数据只到 2026-11-22" in text and "前期无完整数据" in text
+    nov = orders[(orders["paid_at"] >= "2026-11-01") & (orders["paid_at"] < "2026-12-01")]
+    assert f"¥{nov['amount'].sum():,.2f}" in text
+    team = pd.read_excel(xlsx, sheet_name="团队绩效", header=1, engine="openpyxl")
+    assert {"售前组", "售后组"} <= set(team["组别"])
+    totals = team[team["客服"] == "合计"]
+    agents = team[team["客服"] != "合计"]
+    assert totals["销售额(元)"].sum() == pytest.approx(agents["销售额(元)"].sum())
+
+
+# --------------------------------------------------------------------------- no message logs
+@pytest.fixture(scope="module")
+def stats_only(demo_store, tmp_path_factory):
+    base = tmp_path_factory.mktemp("stats_only")
+    shutil.copytree(demo_store["store"], base / "store")
+    shutil.rmtree(base / "store" / "chats")
+    return base, *_render(demo_store, base / "out", {"lang": "en"}, data_dir=base / "store")
+
+
+def test_agent_stats_only_still_runs_and_says_what_needs_messages(stats_only):
+    base, _, text, xlsx = stats_only
+    notes = re.findall(r'class="csops-note"><b>([^<]*)</b>', text)
+    assert len(notes) == 1
+    assert "need message logs" in notes[0]
+    for name in ("frequent questions", "Agent-served vs silent sales", "Response-time trend",
+                 "Long sessions", "Max concurrent"):
+        assert name in notes[0]
+    for key in ("wr_questions", "wr_response", "wr_attribution"):
+        assert f'id="{key}"' not in text
+    for key in ("headline", "agents", "wr_conversion", "wr_heatmap", "regions"):
+        assert f'id="{key}"' in text
+    stats = store.read(base / "store", "agent_stats", "2026-11-16", "2026-11-22")
+    top = stats.groupby("agent")["sales"].sum().sort_values(ascending=False)
+    agents = pd.read_excel(xlsx, sheet_name="Agents", header=1, engine="openpyxl")
+    assert agents["Agent"].iloc[0] == top.index[0]
+    assert agents["Sales (yuan)"].iloc[0] == pytest.approx(top.iloc[0])
+    assert "Orders" not in agents.columns  # the export has no orders per agent
