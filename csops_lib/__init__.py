@@ -12,7 +12,7 @@ __all__ = ["load", "load_many", "__version__"]
 
 def __getattr__(name):  # lazy, so `csops --help` does not import pandas and pandera
     if name in ("load", "load_many"):
-        from csops_lib import loaders
+        from csops_lib import loaders  # lazy: `csops --help` must not import pandas
 
         return getattr(loaders, name)
     raise AttributeError(f"module 'csops_lib' has no attribute {name!r}")

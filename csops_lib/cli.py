@@ -8,7 +8,7 @@ from pathlib import Path
 
 
 def _cmd_validate(args) -> int:
-    from csops_lib.loaders.core import LoadError, load
+    from csops_lib.loaders import LoadError, load
 
     status = 0
     for path in args.files:
@@ -27,7 +27,7 @@ def _cmd_validate(args) -> int:
 
 def _cmd_ingest(args) -> int:
     from csops_lib import store
-    from csops_lib.loaders.core import LoadError
+    from csops_lib.loaders import LoadError
 
     try:
         result = store.ingest(args.files, args.store, args.table, progress=True)
@@ -67,7 +67,8 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_kpis(args) -> int:
-    from csops_lib.loaders.core import LoadError
+    from csops_lib.loaders import LoadError
+    from csops_lib.render import tables_out
     from csops_lib.reports import kpis as kx
     from csops_lib.settings.shop import ParamError, load_shop_params, parse_overrides
 
@@ -76,7 +77,7 @@ def _cmd_kpis(args) -> int:
         params = load_shop_params(**parse_overrides(args.param or []))
         by = kx.parse_by(args.by)
         kx.parse_period(args.date_from, args.date_to)
-        kx.check_out_path(args.out)
+        tables_out.check_out_path(args.out)
     except (ParamError, kx.ExportError) as exc:
         print(f"csops kpis: error: {exc}", file=sys.stderr)
         return 2
@@ -88,7 +89,7 @@ def _cmd_kpis(args) -> int:
         for rep in run.reports:
             if rep.rows_quarantined or rep.warnings:
                 print(rep.summary(max_rows=3), file=sys.stderr)
-        kx.write_table(run.table, args.out)
+        tables_out.write_table(run.table, args.out)
     except (LoadError, FileNotFoundError, kx.ExportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -100,14 +101,15 @@ def _cmd_kpis(args) -> int:
 
 
 def _cmd_funnel(args) -> int:
-    from csops_lib.loaders.core import LoadError
+    from csops_lib.loaders import LoadError
+    from csops_lib.render import tables_out
     from csops_lib.reports import kpis as kx
 
     started = time.monotonic()
     try:
-        kx.check_out_path(args.out)
+        tables_out.check_out_path(args.out)
         result = kx.tally_funnel_files(args.files)
-        kx.write_table(result.table, args.out)
+        tables_out.write_table(result.table, args.out)
     except (LoadError, FileNotFoundError, kx.ExportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -124,12 +126,14 @@ def _cmd_funnel(args) -> int:
 
 def _cmd_callbacks(args) -> int:
     from csops_lib.demo.build import ensure_demo_store
-    from csops_lib.reports.callbacks import make_call_sheet
+    from csops_lib.render.call_sheet import call_sheet_path, write_call_sheet
+    from csops_lib.reports.callbacks import plan_callbacks
 
     folder = Path(args.data_dir) if args.data_dir else ensure_demo_store()
     try:
-        path, plan = make_call_sheet(folder, args.date, lang=args.lang,
-                                     lag_days=args.lag_days, calls_per_agent=args.calls_per_agent)
+        day, plan = plan_callbacks(folder, args.date, lag_days=args.lag_days,
+                                   calls_per_agent=args.calls_per_agent)
+        path = write_call_sheet(plan, call_sheet_path(day, args.lang), lang=args.lang)
     except (FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -142,7 +146,7 @@ def _cmd_callbacks(args) -> int:
 
 def _cmd_leaderboard(args) -> int:
     from csops_lib.loaders.core import LoadError
-    from csops_lib.reports import leaderboard
+    from csops_lib.render import leaderboard
     from csops_lib.settings.shop import ParamError, load_shop_params, parse_overrides
 
     if bool(args.store) == bool(args.files):

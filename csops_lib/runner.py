@@ -2,7 +2,9 @@
 
 `render("weekly", {"week": "2026-W47"})`:
 1. parameters = `params/<report>.yaml` ∪ overrides; unknown keys are rejected against the
-   notebook's `parameters` cell (`papermill.inspect_notebook`), since papermill only warns;
+   notebook's `parameters` cell (`papermill.inspect_notebook`), since papermill only warns,
+   and the values of the report's settings model (`csops_lib.settings.<module>`, see
+   :data:`SETTINGS_MODULES`) are validated before any kernel starts;
 2. papermill executes the notebook (kernel `python3`, project root as working directory) into
    `outputs/<report>/<period>/.<report>.executed.ipynb`;
 3. nbconvert's HTML exporter converts it (input hidden, `remove_cell`-tagged cells and stderr
@@ -12,6 +14,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import os
 import time
 from pathlib import Path
@@ -27,6 +30,7 @@ from csops_lib import periods, store
 from csops_lib.demo.build import ensure_demo_store
 from csops_lib.render.labels import label
 from csops_lib.reports.agent_profile import UnknownAgentError, check_agent
+from csops_lib.settings.base import Settings, SettingsError
 from csops_lib.settings.paths import project_root
 
 #: report name → notebook file in notebooks/
@@ -49,10 +53,54 @@ REPORT_MODULES = {
 }
 
 
+#: report name → its settings module under csops_lib.settings (the model of its parameters)
+SETTINGS_MODULES = {
+    "weekly": "weekly",
+    "daily": "daily",
+    "agent": "agent_profile",
+    "promo": "promo",
+    "what_if": "what_if",
+}
+
+#: notebook parameters the runner or the command line fills (data folder, language, the
+#: period or subject, the workbook path): not settings, so absent from the settings models
+RUNNER_PARAMETERS = {
+    "weekly": {"data_dir", "lang", "week", "month", "period", "xlsx_path"},
+    "daily": {"data_dir", "lang", "date", "xlsx_path"},
+    "agent": {"data_dir", "lang", "agent", "week", "date_from", "date_to"},
+    "promo": {"data_dir", "lang", "promo", "xlsx_path"},
+    "what_if": {"data_dir", "lang", "week"},
+}
+
+
+def settings_model(report: str) -> type[Settings] | None:
+    """The settings model of ``report`` (the :class:`Settings` subclass defined in its module
+    under csops_lib.settings; a module-level ``MODEL`` names it when there are several), or
+    ``None`` when the report has no settings module.
+
+    Imported by name (importlib), as the report modules are: the runner dispatches on the
+    report name and imports only the report it runs.
+    """
+    name = f"csops_lib.settings.{SETTINGS_MODULES[report]}"
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:
+            return None
+        raise
+    if isinstance(getattr(module, "MODEL", None), type):
+        return module.MODEL
+    models = [v for v in vars(module).values() if isinstance(v, type)
+              and issubclass(v, Settings) and v.__module__ == name]
+    models = [m for m in models if not any(o is not m and issubclass(o, m) for o in models)]
+    if len(models) != 1:
+        raise ReportError(f"{name}: expected one settings model, found "
+                          f"{', '.join(m.__name__ for m in models) or 'none'} (set MODEL)")
+    return models[0]
+
+
 def html_title(report: str, params: dict[str, Any], period_label: str) -> str:
     """The HTML `<title>`: the report's name in its language, then the period or subject."""
-    import importlib
-
     importlib.import_module(REPORT_MODULES[report])
     key = "wr_monthly_title" if report == "weekly" and params.get("month") else f"{report}_title"
     subject = "" if period_label == "default" else " " + period_label.replace("_", " ")
@@ -79,26 +127,46 @@ def notebook_path(report: str) -> Path:
     return project_root() / "notebooks" / REPORTS[report]
 
 
-def _notebook_parameters(report: str) -> dict[str, Any]:
-    import papermill
+def notebook_parameters(report: str) -> dict[str, Any]:
+    """The notebook's `parameters` cell as papermill sees it (name → default, type, help)."""
+    import papermill  # slow to import (jupyter client stack): only when a report runs
 
     return papermill.inspect_notebook(str(notebook_path(report)))
 
 
+def check_settings(report: str, file_values: dict[str, Any], params: dict[str, Any],
+                   where_file: str) -> None:
+    """Validate the values of the report's settings model, first those of its YAML file
+    (named ``where_file`` in the error), then with the overrides; a bad value raises
+    :class:`ReportError` carrying the model's one-line message. The values reach the
+    notebook as given (JSON)."""
+    model = settings_model(report)
+    if model is None:
+        return
+    fields = set(model.model_fields)
+    try:
+        model.validate_values({k: v for k, v in file_values.items() if k in fields}, where_file)
+        model.validate_values({k: v for k, v in params.items() if k in fields}, "overrides")
+    except SettingsError as exc:
+        raise ReportError(f"report {report!r}: {exc}") from None
+
+
 def report_params(report: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """`params/<report>.yaml` merged with overrides, checked against the notebook's parameters."""
+    """`params/<report>.yaml` merged with overrides, checked against the notebook's parameters
+    (unknown keys) and the report's settings model (invalid values)."""
     path = project_root() / "params" / f"{report}.yaml"
-    params = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
-    params.update(overrides or {})
+    from_file = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
+    params = {**from_file, **(overrides or {})}
     # YAML reads `2026-11-02` as a date; notebook parameters are JSON, so dates go as ISO text
     params = {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in params.items()}
-    known = _notebook_parameters(report)
+    known = notebook_parameters(report)
     unknown = sorted(set(params) - set(known))
     if unknown:
         raise ReportError(
             f"unknown parameter(s) for report {report!r}: {', '.join(unknown)}; "
             f"the notebook takes: {', '.join(sorted(known))}"
         )
+    check_settings(report, from_file, params, str(path))
     return params
 
 
@@ -124,7 +192,7 @@ def render(report: str, overrides: dict[str, Any] | None = None, *,
            period_label: str, out_root: str | os.PathLike | None = None,
            progress: bool = True) -> Path:
     """Execute and convert one report; return the HTML path (see the module docstring)."""
-    import papermill
+    import papermill  # slow to import (jupyter client stack): only when a report runs
 
     root = project_root()
     out_dir = Path(out_root or root / "outputs") / report / period_label
@@ -132,7 +200,7 @@ def render(report: str, overrides: dict[str, Any] | None = None, *,
     executed = out_dir / f".{report}.executed.ipynb"
     html_path = out_dir / f"{report}.html"
     params = report_params(report, overrides)
-    if "xlsx_path" in _notebook_parameters(report) and not params.get("xlsx_path"):
+    if "xlsx_path" in notebook_parameters(report) and not params.get("xlsx_path"):
         params["xlsx_path"] = str(out_dir / f"{report}.xlsx")  # the report's Excel workbook
     started = time.monotonic()
     try:

@@ -1,6 +1,6 @@
 """The Parquet history store: `<store>/<table>/date=YYYY-MM-DD/part.parquet`.
 
-`ingest()` loads export files (via `csops_lib.loaders.core.load`), splits rows by table and day, and
+`ingest()` loads export files (via `csops_lib.loaders.load`), splits rows by table and day, and
 merges them into the store, deduplicated on each table's natural key
 (`csops_lib.schema.TABLES[t].key`; the newest import wins for a key seen before). Importing
 the same export twice, or two overlapping exports, changes nothing the second time: a
@@ -24,7 +24,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
+from csops_lib.loaders.call_sheets import load_call_sheets
 from csops_lib.loaders.core import LoadReport, load
 from csops_lib.schema import TABLES
 
@@ -113,8 +116,6 @@ def _load_file(path: Path, table: str | None) -> tuple[pd.DataFrame, list[LoadRe
     """Load one export; a filled callback workbook (one sheet per agent) loads every sheet."""
     df, report = load(path, table)
     if report.table == "callbacks" and path.suffix.lower() in (".xlsx", ".xlsm"):
-        from csops_lib.loaders.call_sheets import load_call_sheets
-
         return load_call_sheets(path)
     return df, [report]
 
@@ -128,7 +129,7 @@ def ingest(paths: Iterable[str | os.PathLike], store_dir: str | os.PathLike = "d
     paths = [Path(p) for p in paths]
     iterator = paths
     if progress and len(paths) > 1:
-        from tqdm import tqdm
+        from tqdm import tqdm  # a progress bar only for interactive multi-file ingests
 
         iterator = tqdm(paths, desc="loading exports", unit="file")
     for path in iterator:
@@ -299,9 +300,6 @@ def read_store_table(store_dir: str | os.PathLike, table: str, date_from=None, d
     lacks are left out of its read (as a full read would lack them too). Same rows as
     ``read``; only the columns differ. ``compact``: the :data:`COMPACT_COLUMNS` of the
     table come as categoricals (same values) instead of ``str``."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     wanted = STORE_COLUMNS.get(table) if columns is None else tuple(columns)
     folder = Path(store_dir) / table
     if wanted is None or not folder.exists():

@@ -21,17 +21,27 @@ lang: str = "zh"  # zh | en: language of every label, title and column
 scheme: str = ""  # KPI scheme of params/kpi_schemes.yaml (empty: the shop's scheme)
 promo_mode: str = "auto"  # auto (on when the period lies within a promo) | on | off
 scores_file: str = ""  # a supervisor score sheet 主管评分.xlsx (empty: the scores in the store)
+trend_weeks: int = 8  # weeks of history in the trend chart (the period's week included)
+gap: float = 0.1  # relative difference from the team median that counts as a strength / gap
+training_pass: float = 80.0  # a new agent's assessment below this in week two is flagged
+min_count_diff: int = 5  # counts (e.g. slow sessions) must differ from the median by this many
+max_rows: int = 40  # rows listed in the review tables (the caption gives the total)
 
 # %% tags=["remove_cell"]
 from IPython.display import display  # noqa: E402
 
 from csops_lib.render import charts  # noqa: E402
-from csops_lib.reports import agent_profile  # noqa: E402
+from csops_lib.render.agent_profile import AgentProfile  # noqa: E402
+from csops_lib.settings.agent_profile import AgentProfileSettings  # noqa: E402
 
 charts.setup_style()
-profile = agent_profile.AgentProfile.load(
+settings = AgentProfileSettings.load(dict(
+    scheme=scheme, promo_mode=promo_mode, scores_file=scores_file, trend_weeks=trend_weeks,
+    gap=gap, training_pass=training_pass, min_count_diff=min_count_diff, max_rows=max_rows))
+profile = AgentProfile.load(
     data_dir, agent, week or None, date_from=date_from or None, date_to=date_to or None,
-    lang=lang, scheme=scheme or None, promo_mode=promo_mode, scores_file=scores_file or None)
+    lang=lang, scheme=settings.scheme or None, promo_mode=settings.promo_mode,
+    scores_file=settings.scores_file or None, settings=settings)
 
 # %%
 display(profile.title())

@@ -36,11 +36,12 @@ anomaly_min_days: int = 7  # days of history needed for a 28-day average and z
 from IPython.display import display  # noqa: E402
 
 from csops_lib.render import charts  # noqa: E402
-from csops_lib.reports import daily  # noqa: E402
+from csops_lib.render.daily import DailyView  # noqa: E402
+from csops_lib.settings.daily import DailySettings  # noqa: E402
 
 charts.setup_style()
-settings = {key: globals()[key] for key in daily.SETTINGS}
-report = daily.DailyReport.load(data_dir, date or None, lang=lang, params=settings)
+settings = {key: globals()[key] for key in DailySettings.model_fields}
+report = DailyView.load(data_dir, date or None, lang=lang, params=settings)
 
 # %%
 display(report.title())

@@ -20,6 +20,7 @@ baseline_gap_days: int = 7  # baseline: the promo window this many days earlier
 wave_days: int = 3  # after-sales wave: this many days after the promo
 concurrency: int = 4  # chats one agent holds at once
 aht_s: float = 0  # mean handling time of a session in seconds (0: from the data)
+aht_cap_s: float = 1800  # with aht_s 0: each session's duration capped here (seconds)
 target_service_level: float = 0.8  # staffing: share of customers answered within answer_within_s
 answer_within_s: int = 30  # staffing: the service-level answer time in seconds
 max_occupancy: float = 0.85  # staffing: agents busy at most this share of the time
@@ -32,15 +33,15 @@ top: int = 5  # agents shown in the hourly leaderboard
 from IPython.display import display  # noqa: E402
 
 from csops_lib.render import charts  # noqa: E402
-from csops_lib.reports import promo as promo_report  # noqa: E402
+from csops_lib.render.promo import load as load_promo  # noqa: E402
 
 charts.setup_style()
 settings = dict(baseline_gap_days=baseline_gap_days, wave_days=wave_days,
-                concurrency=concurrency, aht_s=aht_s,
+                concurrency=concurrency, aht_s=aht_s, aht_cap_s=aht_cap_s,
                 target_service_level=target_service_level, answer_within_s=answer_within_s,
                 max_occupancy=max_occupancy, shrinkage=shrinkage, load_growth=load_growth,
                 pk_by=pk_by, top=top)
-retro = promo_report.PromoRetro.load(data_dir, promo or None, lang=lang, params=settings)
+retro = load_promo(data_dir, promo or None, lang=lang, params=settings)
 retro.write_workbook(xlsx_path)
 
 # %%
@@ -68,7 +69,7 @@ display(retro.section("promo_no_agent"))
 display(retro.no_agent_hours())
 
 # %%
-display(retro.section("promo_team_pk"))
+display(retro.section("team_pk"))
 display(retro.pk_summary())
 display(retro.team_pk_table())
 display(retro.note("pk"))

@@ -25,92 +25,24 @@ xlsx_path: str = ""  # the Excel workbook to write (empty: none; the runner fill
 from IPython.display import display  # noqa: E402 (after the parameters cell)
 
 from csops_lib.render import charts  # noqa: E402
+from csops_lib.render.weekly import WeeklyView  # noqa: E402
 from csops_lib.reports import weekly  # noqa: E402
+from csops_lib.settings.weekly import WeeklySettings  # noqa: E402
 
+settings = WeeklySettings(top_provinces=top_provinces, top_questions=top_questions)
 charts.setup_style()
-review = weekly.PeriodReview.load(data_dir, week or None, month=month or None, period=period,
-                                  lang=lang, top_questions=top_questions)
+data = weekly.load(data_dir, week or None, month=month or None, period=period,
+                   top_questions=settings.top_questions)
+view = WeeklyView(data, lang, top_provinces=settings.top_provinces)
 
 # %%
-display(review.title())
+display(view.title())
 
 # %%
-display(review.section("headline"))
-display(review.highlights())
-display(review.headline_table())
-
-# %%
-display(review.section("daily_sales"))
-display(review.daily_sales_chart())
-display(review.daily_table())
-
-# %%
-if review.has("wr_conversion"):
-    display(review.section("wr_conversion"))
-    display(review.conversion_chart())
-
-# %%
-if review.has("wr_attribution"):
-    display(review.section("wr_attribution"))
-    display(review.attribution_chart())
-    display(review.attribution_table())
-
-# %%
-if review.has("wr_heatmap"):
-    display(review.section("wr_heatmap"))
-    display(review.payment_heatmap())
-    display(review.note("wr_heatmap_note"))
-
-# %%
-if review.has("regions"):
-    display(review.section("regions"))
-    display(review.regions_chart(top_provinces))
-    display(review.regions_table(top_provinces))
-
-# %%
-if review.has("wr_callbacks"):
-    display(review.section("wr_callbacks"))
-    display(review.callbacks_table())
-    display(review.callback_problems_table())
-
-# %%
-if review.has("wr_refunds_section"):
-    display(review.section("wr_refunds_section"))
-    display(review.refunds_table())
-    display(review.refund_reasons_table())
-
-# %%
-if review.has("wr_dsr"):
-    display(review.section("wr_dsr"))
-    display(review.dsr_chart())
-    display(review.dsr_table())
-
-# %%
-if review.has("wr_response"):
-    display(review.section("wr_response"))
-    display(review.response_chart())
-    display(review.note("wr_response_note"))
-
-# %%
-if review.has("wr_questions"):
-    display(review.section("wr_questions"))
-    display(review.questions_table())
-
-# %%
-if review.has("agents"):
-    display(review.section("agents"))
-    display(review.agent_table())
-
-# %%
-if review.has("wr_team"):
-    display(review.section("wr_team"))
-    display(review.team_table())
-
-# %%
-display(review.section("appendix"))
-display(review.appendix())
-display(review.thresholds_table())
+for key in view.keys():
+    for part in view.section(key):
+        display(part)
 
 # %% tags=["remove_cell"]
 if xlsx_path:
-    review.write_workbook(xlsx_path)
+    view.write_workbook(xlsx_path)

@@ -32,13 +32,17 @@ interactive: bool = False  # True in JupyterLab: sliders under each section (nee
 from IPython.display import display  # noqa: E402
 
 from csops_lib.render import charts  # noqa: E402
-from csops_lib.reports import what_if  # noqa: E402
+from csops_lib.render.what_if import WhatIf  # noqa: E402
+from csops_lib.settings.what_if import WhatIfSettings  # noqa: E402
 
 charts.setup_style()
-wi = what_if.WhatIf.load(data_dir, week or None, lang=lang)
-staff = dict(load_multiplier=load_multiplier, aht_s=aht_s, concurrency=concurrency,
-             target_service_level=target_service_level, answer_within_s=answer_within_s,
-             max_occupancy=max_occupancy, shrinkage=shrinkage)
+settings = WhatIfSettings.load(dict(
+    uplift=uplift, uplift_mode=uplift_mode, load_multiplier=load_multiplier, aht_s=aht_s,
+    concurrency=concurrency, target_service_level=target_service_level,
+    answer_within_s=answer_within_s, max_occupancy=max_occupancy, shrinkage=shrinkage,
+    bonus_pool=bonus_pool, bonus_threshold=bonus_threshold, interactive=interactive))
+wi = WhatIf.load(data_dir, week or None, lang=lang, settings=settings)
+staff = settings.staffing_kwargs()
 try:
     import ipywidgets as widgets
 except ImportError:  # sliders are optional: the static tables below are always shown

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from csops_lib import store
-from csops_lib.demo import generator as demo
+from csops_lib.demo.generator import build_demo
 from csops_lib.settings.paths import DEMO_DIR, DEMO_STORE, configured_data_dir, data_dir
 
 
@@ -22,7 +22,7 @@ def build_demo_store(out_dir: str | Path = "data/demo", *, weeks: int = 8, seed:
     started = time.monotonic()
     if exports.exists():
         shutil.rmtree(exports)
-    built = demo.build_demo(exports, weeks=weeks, seed=seed, end=end, progress=progress)
+    built = build_demo(exports, weeks=weeks, seed=seed, end=end, progress=progress)
     if progress:
         print(f"demo exports: {len(built['files'])} files in {exports} "
               f"({time.monotonic() - started:.1f} s)", flush=True)

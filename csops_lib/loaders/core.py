@@ -11,19 +11,18 @@ Pipeline of :func:`load`:
 
 1. read every cell as text (CSV: UTF-8 with or without BOM, else GB18030; Excel: calamine);
 2. find the sheet and the header row (the row among the first 15 that matches most aliases),
-   guess the table when not given, map headers to canonical columns;
+   guess the table when not given, map headers to canonical columns (steps 1-2:
+   :mod:`csops_lib.loaders.grid`);
 3. drop blank rows, quarantine totals / benchmark rows;
-4. convert each column by kind (vectorised), derive columns (sender, province, pay_slot ...);
+4. convert each column by kind (vectorised, :mod:`csops_lib.loaders.values`), derive
+   columns (sender, province, pay_slot ...);
 5. quarantine unreadable required values, pandera failures, inconsistent tallies,
    duplicates on the natural key, and merge the item lines of one order.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io as _io
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,60 +30,30 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
-from python_calamine import CalamineWorkbook
 
-from csops_lib.schema import TABLES, Column, TableSpec, normalize_header, schema_for
-
-__all__ = ["LoadError", "LoadReport", "MissingColumnError", "load", "load_many"]
-
-HEADER_SCAN_ROWS = 15
-EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
-TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
-
-PLACEHOLDERS = frozenset(
-    {"-", "--", "—", "——", "#NULL!", "#N/A", "N/A", "n/a", "NULL", "null", "延迟统计"}
+from csops_lib.loaders.errors import LoadError, MissingColumnError
+from csops_lib.loaders.grid import locate, map_columns
+from csops_lib.loaders.values import (
+    ID_COLUMNS,
+    KIND_WORDS,
+    PAY_SLOTS,
+    PROVINCES,
+    as_text,
+    clean_text,
+    file_date,
+    normalize_province,
+    parser_for,
 )
+from csops_lib.schema import TABLES, Column, TableSpec, schema_for
+
+__all__ = ["QUARANTINE_COLUMNS", "LoadError", "LoadReport", "MissingColumnError", "load",
+           "load_many"]
+
 SUMMARY_LABELS = frozenset(
     {"合计", "总计", "汇总", "小计", "均值", "平均值", "汇总值", "全店", "同行", "平均",
      "同行均值", "同行平均", "全店均值", "全店平均", "total", "sum", "average", "mean"}
 )
-ID_COLUMNS = frozenset({"order_id", "refund_id", "customer_id", "phone", "session_id"})
 QUARANTINE_COLUMNS = ["file", "row", "column", "value", "kind", "reason"]
-
-PROVINCES = (
-    "北京市", "天津市", "上海市", "重庆市",
-    "河北省", "山西省", "辽宁省", "吉林省", "黑龙江省", "江苏省", "浙江省", "安徽省",
-    "福建省", "江西省", "山东省", "河南省", "湖北省", "湖南省", "广东省", "海南省",
-    "四川省", "贵州省", "云南省", "陕西省", "甘肃省", "青海省", "台湾省",
-    "内蒙古自治区", "广西壮族自治区", "西藏自治区", "宁夏回族自治区", "新疆维吾尔自治区",
-    "香港特别行政区", "澳门特别行政区",
-)
-# The first two characters name every provincial division unambiguously (上海, 内蒙, 黑龙 ...).
-_PROVINCE_BY_PREFIX = {name[:2]: name for name in PROVINCES}
-
-_PAY_SLOTS = {hour: f"{hour:02d}:00-{hour + 1:02d}:00" for hour in range(24)}
-_BOOLS = {
-    **dict.fromkeys(("是", "y", "yes", "true", "t", "1", "√", "✓", "对", "有"), True),
-    **dict.fromkeys(("否", "n", "no", "false", "f", "0", "×", "✗", "无", "没有"), False),
-}
-_KIND_WORDS = {
-    "datetime": "a date/time", "date": "a date", "int": "a whole number",
-    "float": "a number", "rate": "a rate", "duration": "a duration", "money": "an amount",
-    "bool": "yes/no", "enum": "a known value",
-}
-_PANDAS3 = int(pd.__version__.split(".")[0]) >= 3
-
-
-class LoadError(ValueError):
-    """A file cannot be loaded at all (unknown table, no header, unreadable file)."""
-
-
-class MissingColumnError(LoadError):
-    """A required column is absent; ``missing`` lists the canonical names."""
-
-    def __init__(self, message: str, missing: list[str]):
-        super().__init__(message)
-        self.missing = missing
 
 
 @dataclass
@@ -230,410 +199,6 @@ def _drop_seen(
     return frame[~dup.to_numpy()]
 
 
-# --------------------------------------------------------------------------- reading
-
-
-def _read_csv_grid(path: Path) -> tuple[pd.DataFrame, str]:
-    """All cells of a CSV/TXT as text; tries UTF-8 (BOM or not), then GB18030 (⊃ GBK)."""
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-        encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
-    except UnicodeDecodeError:
-        try:
-            text, encoding = data.decode("gb18030"), "gb18030"
-        except UnicodeDecodeError as exc:
-            raise LoadError(f"{path.name}: not UTF-8 nor GBK/GB18030 text ({exc})") from None
-    head = text[:20000]
-    delimiter = "\t" if head.count("\t") > head.count(",") else ","
-    rows = list(csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter))
-    width = max(map(len, rows), default=0)
-    if any(len(row) != width for row in rows):  # banner lines are shorter than the table
-        rows = [row + [""] * (width - len(row)) for row in rows]
-    return pd.DataFrame(rows, dtype=object), encoding
-
-
-def _cell_text(value: object) -> str:
-    """Text of one Excel cell as calamine returns it (numbers without a spurious ``.0``)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
-        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
-    if isinstance(value, dt.timedelta):
-        return str(value.total_seconds())
-    return str(value)
-
-
-def _excel_grid(book: CalamineWorkbook, name: str, nrows: int | None = None) -> pd.DataFrame:
-    rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=nrows)
-    return pd.DataFrame(rows, dtype=object).fillna("").map(_cell_text)
-
-
-def _drop_empty_columns(grid: pd.DataFrame) -> pd.DataFrame:
-    """Drop columns without any non-blank cell; keep spreadsheet column numbers as labels."""
-    grid = grid.set_axis(range(1, grid.shape[1] + 1), axis=1)
-    filled = grid.apply(lambda col: col.astype(str).str.strip().ne("").any())
-    return grid.loc[:, filled] if len(filled) else grid
-
-
-# --------------------------------------------------------------------------- headers
-
-
-@dataclass(frozen=True)
-class _Header:
-    spec: TableSpec
-    row: int  # 0-based position in the grid
-    score: tuple[int, int]  # (canonical columns matched, required columns matched)
-
-
-def _table_scores(cells: list[str]) -> dict[str, tuple[int, int]]:
-    """Per table: (canonical columns matched, required columns matched) by these cells."""
-    normalized = {normalize_header(c) for c in cells if str(c).strip()}
-    scores = {}
-    for name, spec in TABLES.items():
-        matched = {spec.alias_lookup[n][0] for n in normalized if n in spec.alias_lookup}
-        scores[name] = (len(matched), len(matched & set(spec.required)))
-    return scores
-
-
-def _find_header(grid: pd.DataFrame, table: str | None, where: str, needed: int) -> _Header | None:
-    """The best header row among the first rows of ``grid`` (``None`` if fewer than
-    ``needed`` canonical columns match).
-
-    With ``table`` given, the row matching most of its aliases; else the row and table with
-    the most matches (ties between tables broken by required columns matched; a remaining
-    tie raises :class:`LoadError` naming the candidates).
-    """
-    best: tuple[tuple[int, int], int, list[str]] | None = None
-    for pos in range(min(HEADER_SCAN_ROWS, len(grid))):
-        scores = _table_scores(grid.iloc[pos].tolist())
-        if table is not None:
-            scores = {table: scores[table]}
-        top = max(scores.values())
-        leaders = [name for name, score in scores.items() if score == top]
-        if best is None or top > best[0]:
-            best = (top, pos, leaders)
-    if best is None:
-        return None
-    score, pos, leaders = best
-    if score[0] < needed:
-        return None
-    if len(leaders) > 1:
-        raise LoadError(
-            f"{where}: headers on row {pos + 1} fit several tables equally well "
-            f"({', '.join(leaders)}); pass table= one of them"
-        )
-    return _Header(TABLES[leaders[0]], pos, score)
-
-
-def _no_table_error(where: str, grids: list[pd.DataFrame], table: str | None) -> LoadError:
-    """The error for a file where no header row was recognised, listing near candidates."""
-    if table is not None:
-        spec = TABLES[table]
-        aliases = ", ".join(spec.column(spec.required[0]).headers)
-        return LoadError(
-            f"{where}: no header row for table '{table}' in the first {HEADER_SCAN_ROWS} rows "
-            f"(looked for headers such as {aliases})"
-        )
-    totals: dict[str, int] = dict.fromkeys(TABLES, 0)
-    for grid in grids:
-        for pos in range(min(HEADER_SCAN_ROWS, len(grid))):
-            for name, (score, _) in _table_scores(grid.iloc[pos].tolist()).items():
-                totals[name] = max(totals[name], score)
-    candidates = [f"{n} ({s} header{'s' if s != 1 else ''})" for n, s in
-                  sorted(totals.items(), key=lambda kv: -kv[1]) if s]
-    hint = f"closest: {', '.join(candidates)}; " if candidates else ""
-    return LoadError(
-        f"{where}: cannot tell which table this is from its headers; {hint}"
-        f"pass table= one of: {', '.join(TABLES)}"
-    )
-
-
-def _locate(
-    path: Path, table: str | None, sheet: str | int | None
-) -> tuple[pd.DataFrame, _Header, str | None, str | None]:
-    """Read the file and find (grid, header, sheet name, encoding)."""
-    # A header needs two known columns; with the table given, one will do when no sheet has
-    # two (the file then fails with MissingColumnError rather than "no header").
-    thresholds = (2,) if table is None else (min(2, len(TABLES[table].required)), 1)
-    suffix = path.suffix.lower()
-    if suffix in TEXT_SUFFIXES:
-        grid, encoding = _read_csv_grid(path)
-        grid = _drop_empty_columns(grid)
-        for needed in thresholds:
-            header = _find_header(grid, table, path.name, needed)
-            if header is not None:
-                return grid, header, None, encoding
-        raise _no_table_error(path.name, [grid], table)
-    if suffix not in EXCEL_SUFFIXES:
-        raise LoadError(f"{path.name}: unsupported file type {suffix!r} (xlsx, xls, csv, txt)")
-    book = CalamineWorkbook.from_path(str(path))
-    if sheet is None:
-        names = book.sheet_names
-    elif isinstance(sheet, int):
-        names = [book.sheet_names[sheet]]
-    elif sheet in book.sheet_names:
-        names = [sheet]
-    else:
-        raise LoadError(f"{path.name}: no sheet {sheet!r}; sheets: {', '.join(book.sheet_names)}")
-    heads = {name: _drop_empty_columns(_excel_grid(book, name, HEADER_SCAN_ROWS)) for name in names}
-    for needed in thresholds:
-        found = [(header, name) for name, head in heads.items()
-                 if (header := _find_header(head, table, f"{path.name}[{name}]", needed))]
-        if found:  # the first sheet with a real header; on the fallback, the best match
-            header, name = found[0] if needed > 1 else max(found, key=lambda f: f[0].score)
-            return _drop_empty_columns(_excel_grid(book, name)), header, name, None
-    raise _no_table_error(path.name, list(heads.values()), table)
-
-
-def _map_columns(header_cells: pd.Series, spec: TableSpec) -> tuple[dict[int, str], dict[str, str]]:
-    """Grid column → output name, and original header → canonical column.
-
-    Each canonical column takes the header matching its best-ranked alias (first wins on a
-    tie); other headers keep their original text (made unique), blank ones ``column_<n>``.
-    """
-    chosen: dict[str, tuple[int, int]] = {}
-    for col, cell in header_cells.items():
-        hit = spec.alias_lookup.get(normalize_header(cell))
-        if hit and (hit[0] not in chosen or hit[1] < chosen[hit[0]][1]):
-            chosen[hit[0]] = (col, hit[1])
-    names = {col: canonical for canonical, (col, _) in chosen.items()}
-    column_map = {str(header_cells[col]).strip(): canonical for col, canonical in names.items()}
-    taken = set(spec.names)
-    for col, cell in header_cells.items():
-        if col in names:
-            continue
-        base = str(cell).strip() or f"column_{col}"
-        name, n = base, 1
-        while name in taken:
-            n += 1
-            name = f"{base} ({n})"
-        taken.add(name)
-        names[col] = name
-    return names, column_map
-
-
-# --------------------------------------------------------------------------- values
-
-
-def _clean_text(col: pd.Series) -> pd.Series:
-    """Strip spaces, Excel text guards (``="…"``, leading ``'``) and placeholders → NaN."""
-    text = col.astype(str).str.strip()
-    text = text.str.replace(r'^="(.*)"$', r"\1", regex=True).str.replace(r"^'", "", regex=True)
-    text = text.str.strip()
-    return text.mask(text.eq("") | text.isin(PLACEHOLDERS))
-
-
-def _numbers(text: pd.Series) -> pd.Series:
-    """Numbers from money/count text: ``¥1,234.00``, ``148.90元``, ``1.2万``, ``30人``."""
-    t = text.str.replace(r"[¥￥,，\s]|^(?:RMB|CNY)|[元人个次件单]$", "", regex=True)
-    wan = t.str.endswith("万", na=False)
-    value = pd.to_numeric(t.str.removesuffix("万"), errors="coerce")
-    return value.where(~wan, value * 10_000).astype("float64")
-
-
-def _to_int(text: pd.Series) -> pd.Series:
-    value = _numbers(text)
-    return value.where(value % 1 == 0).astype("Int64")
-
-
-def _to_rate(text: pd.Series) -> pd.Series:
-    """``45.23%`` → 0.4523; ``0.4523`` as is."""
-    percent = text.str.endswith("%", na=False)
-    value = _numbers(text.str.removesuffix("%"))
-    return value.where(~percent, value / 100)
-
-
-def _to_duration(text: pd.Series) -> pd.Series:
-    """Seconds from ``80``, ``00:01:20`` / ``01:20``, ``1分20秒``, ``2分``, ``12.5小时``."""
-    t = text.str.lower().str.replace(r"\s+", "", regex=True)
-    plain = pd.to_numeric(t, errors="coerce")
-    clock = t.str.extract(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2}(?:\.\d+)?)$").apply(pd.to_numeric)
-    clock_s = clock[0].fillna(0) * 3600 + clock[1] * 60 + clock[2]
-    units = t.str.extract(
-        r"^(?=.*\d)(?:([\d.]+)天)?(?:([\d.]+)(?:小时|时|h))?"
-        r"(?:([\d.]+)(?:分钟|分|min|m))?(?:([\d.]+)(?:秒|s))?$"
-    ).apply(pd.to_numeric, errors="coerce")
-    units_s = units.mul([86400, 3600, 60, 1], axis=1).sum(axis=1, min_count=1)
-    return plain.fillna(clock_s).fillna(units_s).astype("float64")
-
-
-_DATE_TEXT = (
-    r"^(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})"
-    r"(?: (?P<hour>\d{1,2}):(?P<minute>\d{1,2})(?::(?P<second>\d{1,2})(?P<frac>\.\d+)?)?)?$"
-)
-
-
-_ISO_TEXT = r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
-
-
-def _to_datetime(text: pd.Series) -> pd.Series:
-    """Timestamps from the date spellings of Chinese exports.
-
-    ``2024/5/1 13:05``, ``2024-05-01``, ``2024年5月1日``, ISO ``T``, ``20240501`` (also
-    ``20240501.0`` and ``20240501130500``), Excel serial day numbers (``45231.5``) and the
-    ISO text of Excel datetime cells. Anything else → NaT. Zero-padded ISO text (the usual
-    case) takes a fast path; only the other spellings go through the regex rewrites.
-    """
-    iso = text.str.fullmatch(_ISO_TEXT, na=False)
-    result = pd.to_datetime(text.where(iso), format="ISO8601", errors="coerce")
-    result = result.astype("datetime64[ns]")
-    other = text.notna() & ~iso
-    if other.any():
-        result[other] = _other_datetimes(text[other])
-    return result
-
-
-def _other_datetimes(text: pd.Series) -> pd.Series:
-    """:func:`_to_datetime` for text that is not zero-padded ISO."""
-    t = (
-        text.str.replace(
-            r"^(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})\s*日?\s*T?\s*",
-            r"\1-\2-\3 ", regex=True,
-        )
-        .str.replace(r"(?<=\d)\s*[时点分]\s*(?=\d)", ":", regex=True)
-        .str.replace(r"\s*[分秒]$", "", regex=True)
-        .str.strip()
-    )
-    parts = t.str.extract(_DATE_TEXT).apply(pd.to_numeric)
-    clock = parts[["hour", "minute", "second"]].fillna(0)
-    stamp = pd.to_datetime(
-        pd.concat([parts[["year", "month", "day"]], clock], axis=1), errors="coerce"
-    ) + pd.to_timedelta(parts["frac"].fillna(0), unit="s")
-
-    number = pd.to_numeric(text.where(text.str.fullmatch(r"\d+(?:\.\d+)?", na=False)),
-                           errors="coerce")
-    whole = number.where(number % 1 == 0)
-    ymd = whole.where(whole.between(19000101, 21001231))
-    long_form = whole.where(whole.between(19000101000000, 21001231235959))
-    day, clock_part = long_form // 1_000_000, long_form % 1_000_000
-    compact = pd.to_datetime(
-        pd.DataFrame({"year": ymd // 10000, "month": ymd // 100 % 100, "day": ymd % 100}),
-        errors="coerce",
-    )
-    long_compact = pd.to_datetime(
-        pd.DataFrame({
-            "year": day // 10000, "month": day // 100 % 100, "day": day % 100,
-            "hour": clock_part // 10000, "minute": clock_part // 100 % 100,
-            "second": clock_part % 100,
-        }),
-        errors="coerce",
-    )
-    serial = number.where(number.between(20000, 80000))
-    from_serial = (pd.Timestamp("1899-12-30") + pd.to_timedelta(serial, unit="D")).dt.round("s")
-    result = stamp.fillna(compact).fillna(long_compact).fillna(from_serial)
-    return result.astype("datetime64[ns]")
-
-
-_MONTH_TEXT = r"^\s*(?P<year>\d{4})\s*[年/.\-]\s*(?P<month>\d{1,2})\s*月?\s*$"
-
-
-def _to_date(text: pd.Series) -> pd.Series:
-    """Days from every spelling :func:`_to_datetime` reads, plus a month alone (``2026-10``,
-    ``2026/9``, ``2026年11月``: the month's first day), as supervisors type monthly sheets."""
-    result = _to_datetime(text).dt.normalize()
-    month_only = result.isna() & text.str.fullmatch(_MONTH_TEXT, na=False)
-    if month_only.any():
-        parts = text[month_only].str.extract(_MONTH_TEXT).apply(pd.to_numeric)
-        result[month_only] = pd.to_datetime(parts.assign(day=1), errors="coerce")
-    return result
-
-
-def _to_bool(text: pd.Series) -> pd.Series:
-    """是/否, true/false, 1/0 (also ``1.0``), Y/N → nullable boolean."""
-    key = text.str.lower().str.replace(r"^(\d)\.0+$", r"\1", regex=True)
-    return key.map(_BOOLS).astype("boolean")
-
-
-def _to_text(text: pd.Series) -> pd.Series:
-    return text
-
-
-def _to_id(text: pd.Series) -> pd.Series:
-    """IDs and phones: ``1234.0`` → ``1234`` (leading zeros and letters untouched)."""
-    return text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
-
-
-_PARSERS = {
-    "text": _to_text, "datetime": _to_datetime, "date": _to_date, "int": _to_int,
-    "float": _numbers, "money": _numbers, "rate": _to_rate, "duration": _to_duration,
-    "bool": _to_bool,
-}
-
-
-def _contains_map(text: pd.Series, rules: list[tuple[str, str]]) -> pd.Series:
-    """First rule whose regex is found in ``text`` gives the value; NaN when none does."""
-    out = pd.Series(np.nan, index=text.index, dtype=object)
-    for pattern, value in reversed(rules):
-        out = out.mask(text.str.contains(pattern, case=False, regex=True, na=False), value)
-    return out
-
-
-def _order_status(text: pd.Series) -> pd.Series:
-    return _contains_map(text, [
-        (r"退款|^refunded$", "refunded"),
-        (r"等待买家付款|未付款|^unpaid$", "unpaid"),
-        (r"交易关闭|已关闭|取消|^closed$", "closed"),
-        (r"交易成功|已付款|已发货|等待买家确认收货|等待卖家发货|已完成|^paid$", "paid"),
-    ])
-
-
-def _chat_sender(text: pd.Series) -> pd.Series:
-    return _contains_map(text, [
-        (r"自动回复|机器人|系统|^(?:auto|bot|robot|system)$", "auto"),
-        (r"买家|顾客|客户|^(?:customer|buyer)$", "customer"),
-        (r"客服|卖家|商家|^(?:agent|seller)$", "agent"),
-    ])
-
-
-def _chat_category(text: pd.Series) -> pd.Series:
-    known = text.str.lower().where(
-        text.str.lower().isin(TABLES["chats"].column("category").choices)
-    )
-    mapped = _contains_map(text, [
-        ("售前", "presale"), ("售后", "after_sales"), ("广告", "ad"),
-        ("静默", "silent_check"), ("追单", "followup"),
-    ])
-    return known.fillna(mapped).fillna("other").where(text.notna())
-
-
-def _roster_role(text: pd.Series) -> pd.Series:
-    return _contains_map(text, [
-        (r"售前.*售后|售后.*售前|全部|都|^both$", "both"),
-        (r"售前|^presale$", "presale"),
-        (r"售后|^after_sales$", "after_sales"),
-    ])
-
-
-def _intervened(text: pd.Series) -> pd.Series:
-    """客服介入状态: 小二/客服已经介入 → True, 未介入 → False, else yes/no words."""
-    involved = text.str.contains("介入", na=False)
-    negated = text.str.contains(r"^(?:未|无|没有|不|非)", na=False)
-    worded = pd.Series(pd.NA, index=text.index, dtype="boolean").mask(involved, ~negated)
-    return worded.fillna(_to_bool(text)).astype("boolean")
-
-
-_SPECIAL_PARSERS = {
-    ("orders", "status"): _order_status,
-    ("chats", "sender"): _chat_sender,
-    ("chats", "category"): _chat_category,
-    ("roster", "role"): _roster_role,
-    ("refunds", "platform_intervened"): _intervened,
-}
-
-
-def _as_text(values: pd.Series) -> pd.Series:
-    """The project's text dtype (pandas 3 ``str``; object of str under pandas 2)."""
-    return values.astype("str") if _PANDAS3 else values.astype(object).where(values.notna())
-
-
-def _normalize_province(text: pd.Series) -> pd.Series:
-    """上海 → 上海市, 内蒙古 → 内蒙古自治区, 广东 → 广东省 ...; unknown names kept as given."""
-    return text.str[:2].map(_PROVINCE_BY_PREFIX).fillna(text)
-
-
 # --------------------------------------------------------------------------- the loader
 
 
@@ -668,18 +233,6 @@ class _Issues:
         return out[QUARANTINE_COLUMNS].reset_index(drop=True)
 
 
-def _file_date(path: Path) -> pd.Timestamp | None:
-    """A report date in the file name: ``2026-11-20``, ``2026_11_20``, ``2026年11月20日``, ``20261120``."""
-    for pattern in (r"(?<!\d)(20\d\d)[-_.年](\d{1,2})[-_.月](\d{1,2})(?!\d)",
-                    r"(?<!\d)(20\d\d)(\d\d)(\d\d)(?!\d)"):
-        for match in re.finditer(pattern, path.stem):
-            try:
-                return pd.Timestamp(*map(int, match.groups()))
-            except ValueError:
-                continue
-    return None
-
-
 def _missing_error(name: str, spec: TableSpec, missing: list[str], extra: dict[str, str]):
     """One error naming the file, the table, each missing column and the headers tried."""
     parts = [
@@ -704,7 +257,7 @@ def _check_required(
         nick = spec.column("sender_nick")
         extra["sender"] = f" (or a sender nick column: {', '.join(nick.headers)})"
     if "date" in missing:
-        fill_date = pd.Timestamp(report_date) if report_date is not None else _file_date(path)
+        fill_date = pd.Timestamp(report_date) if report_date is not None else file_date(path)
         if fill_date is not None:
             missing.remove("date")
         else:
@@ -720,14 +273,14 @@ def _load(path: Path, table: str | None, sheet, report_date) -> tuple[pd.DataFra
         raise LoadError(f"unknown table {table!r}; known: {', '.join(TABLES)}")
     if not path.exists():
         raise LoadError(f"{path}: no such file")
-    grid, header, sheet_name, encoding = _locate(path, table, sheet)
+    grid, header, sheet_name, encoding = locate(path, table, sheet)
     spec = header.spec
-    names, column_map = _map_columns(grid.iloc[header.row], spec)
+    names, column_map = map_columns(grid.iloc[header.row], spec)
     fill_date = _check_required(path, spec, set(column_map.values()), report_date)
 
     body = grid.iloc[header.row + 1:].rename(columns=names)
     body.index = pd.RangeIndex(header.row + 2, header.row + 2 + len(body), name="row")
-    raw = body.apply(_clean_text)
+    raw = body.apply(clean_text)
     blank = raw.isna().all(axis=1)
     raw = raw[~blank]
     report = LoadReport(
@@ -770,24 +323,21 @@ def _convert(raw: pd.DataFrame, spec: TableSpec, issues: _Issues, report: LoadRe
     for name in raw.columns:
         text = raw[name]
         if name not in spec.names:
-            out[name] = _as_text(text)
+            out[name] = as_text(text)
             continue
         col = spec.column(name)
-        parser = _SPECIAL_PARSERS.get((spec.name, name)) or (
-            _to_id if name in ID_COLUMNS else _PARSERS.get(col.kind, _to_text)
-        )
-        value = parser(text)
+        value = parser_for(spec.name, name, col.kind)(text)
         bad = text.notna() & value.isna()
         if bad.any():
             _report_unreadable(col, text[bad], issues, report)
         if name in ID_COLUMNS:
             _warn_scientific(name, value, report)
-        out[name] = _as_text(value) if col.kind in ("text", "enum") else value
+        out[name] = as_text(value) if col.kind in ("text", "enum") else value
     return pd.DataFrame(out, index=raw.index)
 
 
 def _report_unreadable(col: Column, bad: pd.Series, issues: _Issues, report: LoadReport):
-    what = _KIND_WORDS.get(col.kind, "a value")
+    what = KIND_WORDS.get(col.kind, "a value")
     if col.required:
         issues.add(bad.index, col.name, bad.to_numpy(), "invalid",
                    f"{col.name}: could not read '" + bad.astype(str) + f"' as {what}")
@@ -817,7 +367,7 @@ def _derive(frame: pd.DataFrame, spec: TableSpec, report: LoadReport,
     if "agent" in frame:
         frame["agent"] = frame["agent"].str.replace(r"^.*[:：]", "", regex=True).str.strip()
     if "province" in frame:
-        frame["province"] = _as_text(_normalize_province(frame["province"]))
+        frame["province"] = as_text(normalize_province(frame["province"]))
     if spec.name == "orders":
         frame = _derive_orders(frame)
     elif spec.name == "chats":
@@ -841,19 +391,19 @@ def _derive_orders(frame: pd.DataFrame) -> pd.DataFrame:
     frame["amount"] = frame["amount"].fillna(order_amount)
     if "address" in frame:
         tokens = frame["address"].str.split(r"\s+", n=2, regex=True)
-        from_address = _normalize_province(tokens.str[0])
-        frame["province"] = _as_text(frame.get("province", from_address).fillna(from_address))
+        from_address = normalize_province(tokens.str[0])
+        frame["province"] = as_text(frame.get("province", from_address).fillna(from_address))
         city = tokens.str[1].where(tokens.str.len() > 1)
         if "city" in frame or city.notna().any():
-            frame["city"] = _as_text(frame.get("city", city).fillna(city))
-    slot = frame["paid_at"].dt.hour.map(_PAY_SLOTS)
-    frame["pay_slot"] = _as_text(frame.get("pay_slot", slot).fillna(slot))
+            frame["city"] = as_text(frame.get("city", city).fillna(city))
+    slot = frame["paid_at"].dt.hour.map(PAY_SLOTS)
+    frame["pay_slot"] = as_text(frame.get("pay_slot", slot).fillna(slot))
     derived = pd.Series("paid", index=frame.index, dtype=object)
     derived = derived.mask(frame["paid_at"].isna(), "unpaid")
     if "refund_amount" in frame:
         refunded = frame["refund_amount"].gt(0) & frame["amount"].eq(0) & frame["paid_at"].notna()
         derived = derived.mask(refunded, "refunded")
-    frame["status"] = _as_text(frame.get("status", derived).fillna(derived))
+    frame["status"] = as_text(frame.get("status", derived).fillna(derived))
     return frame
 
 
@@ -863,7 +413,7 @@ def _derive_sender(frame: pd.DataFrame) -> pd.DataFrame:
     if "sender" not in frame:
         nick = frame["sender_nick"]
         by_nick = np.where(nick.eq(frame["customer_id"]), "customer", "agent")
-        frame["sender"] = _as_text(pd.Series(by_nick, index=frame.index).where(nick.notna()))
+        frame["sender"] = as_text(pd.Series(by_nick, index=frame.index).where(nick.notna()))
     if "is_auto" in frame:
         frame["sender"] = frame["sender"].mask(frame["is_auto"].fillna(False).astype(bool), "auto")
     return frame.drop(columns=[c for c in ("sender_nick", "is_auto") if c in frame])

@@ -1,7 +1,9 @@
-"""Anomalies of one day against the trailing four weeks, each stated in one plain sentence.
+"""Anomalies of one day against the trailing four weeks.
 
-Input: a daily series per metric (DataFrame in), output: a list of :class:`Finding` (each with
-a zh and an en sentence). The daily report shows them; nothing here reads the store.
+Input: a daily series per metric (DataFrame in), output: a list of :class:`Finding`, each the
+structured facts of one anomaly (metric, value, baseline, change, basis, direction). The daily
+report's view states each in one plain sentence from catalog templates
+(``csops_lib.render.daily.sentences``); nothing here reads the store or holds text.
 
 Baselines (the day itself is never part of its baseline):
 
@@ -42,18 +44,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-#: thresholds (also report parameters, params/daily.yaml)
-DEFAULTS: dict[str, float] = {
-    "anomaly_z": 2.0,            # |z| from which a change counts (with at least half the threshold)
-    "anomaly_rel": 0.3,          # relative change that counts for volumes, times and counts
-    "anomaly_pts": 0.05,         # change of a rate, in fraction points (0.05 = 5 points)
-    "anomaly_traffic_up": 0.2,   # visitors this much above baseline ...
-    "anomaly_orders_flat": 0.05,  # ... while orders moved at most this much: traffic-up rule
-    "anomaly_min_sessions": 20,  # judge an agent (or shop conversion) only with this many
-    "anomaly_min_count": 3,      # a count must change by at least this much
-    "anomaly_min_seconds": 30,   # a time must change by at least this many seconds
-    "anomaly_min_days": 7,       # trailing values needed for a 28-day baseline / z
-}
+from csops_lib.settings.daily import ANOMALY_DEFAULTS
+
+#: thresholds (report settings, defined once in csops_lib.settings.daily / params/daily.yaml)
+DEFAULTS: dict[str, float] = dict(ANOMALY_DEFAULTS)
 HISTORY_DAYS = 28
 WEEKS = 4
 
@@ -64,35 +58,31 @@ AGENT_METRICS = {"reply_rate": "rate", "first_response_s": "time", "slow_session
 #: the direction of an agent metric that needs attention (+1 up, −1 down)
 ADVERSE = {"reply_rate": -1, "first_response_s": 1, "slow_sessions": 1}
 
-#: the metric names used inside sentences: (zh, en)
-NAMES = {
-    "sales": ("销售额", "Sales"),
-    "orders": ("订单数", "Orders"),
-    "uv": ("访客数", "Visitors"),
-    "inquiry_conversion": ("询单当日转化率", "Same-day inquiry conversion"),
-    "reply_rate": ("回复率", "reply rate"),
-    "first_response_s": ("首次响应时间", "first response time"),
-    "slow_sessions": ("慢响应会话", "slow sessions"),
-}
-
 
 @dataclass(frozen=True)
 class Finding:
-    """One anomaly: where, what, how far from the baseline, and the sentence saying it."""
+    """One anomaly as structured facts (no text: the report's view words it from catalog
+    templates, ``csops_lib.render.daily.sentences``).
+
+    ``change``: relative change (volume, time, count; NaN when the baseline is 0) or the
+    difference of two fractions (rate). ``basis``: ``"weekday"`` (median of the same weekday
+    in the previous 4 weeks) or ``"trailing"`` (median of the previous 28 days).
+    ``direction``: ``"up"`` / ``"down"``; for the traffic-up rule ``"flat"`` (orders moved at
+    most ``anomaly_orders_flat``) or ``"fell"``, with ``orders_change`` the orders' relative
+    change."""
 
     scope: str          # "shop" or the agent's name
     metric: str         # a key of SHOP_METRICS / AGENT_METRICS, or "traffic_orders"
+    kind: str           # "volume" | "rate" | "time" | "count" | "traffic"
     value: float
     baseline: float
-    change: float       # relative change (volume, time, count) or difference (rate)
+    change: float
     z: float
     rule: str           # "change" | "traffic_up_orders_flat"
     severity: float     # how far beyond the thresholds (sorting)
-    zh: str
-    en: str
-
-    def text(self, lang: str = "zh") -> str:
-        return self.zh if lang == "zh" else self.en
+    basis: str          # "weekday" | "trailing"
+    direction: str      # "up" | "down" | "flat" | "fell"
+    orders_change: float = math.nan
 
 
 def _params(params: dict | None) -> dict:
@@ -115,58 +105,6 @@ def _baseline(series: pd.Series, day: pd.Timestamp, kind: str, min_days: int
     if len(trailing) >= min_days:
         return float(trailing.median()), "trailing", std
     return math.nan, "trailing", std
-
-
-def _basis_text(basis: str) -> tuple[str, str]:
-    if basis == "weekday":
-        return "近四周同星期中位数", "the 4-week same-weekday median"
-    return "近四周中位数", "the 4-week median"
-
-
-def _fmt(metric: str, v: float, lang: str) -> str:
-    if metric == "sales":
-        return f"¥{v:,.0f}"
-    if metric in ("inquiry_conversion", "reply_rate"):
-        return f"{v:.1%}"
-    if metric == "first_response_s":
-        return f"{v:,.0f} 秒" if lang == "zh" else f"{v:,.0f} s"
-    if metric == "slow_sessions":
-        return f"{v:,.1f}" if v != round(v) else f"{v:,.0f}"
-    return f"{v:,.0f}"
-
-
-def _sentence(scope: str, metric: str, kind: str, value: float, base: float, change: float,
-              basis: str) -> tuple[str, str]:
-    zh_name, en_name = NAMES[metric]
-    avg_zh, avg_en = _basis_text(basis)
-    v_zh, b_zh = _fmt(metric, value, "zh"), _fmt(metric, base, "zh")
-    v_en, b_en = _fmt(metric, value, "en"), _fmt(metric, base, "en")
-    who_zh = "" if scope == "shop" else f"{scope}的"
-    up = change > 0
-    if kind == "volume":
-        zh = (f"{zh_name}比{avg_zh}{'高' if up else '低'} {abs(change):.0%}"
-              f"（{v_zh}，中位数 {b_zh}）。")
-        en = (f"{en_name} {'were' if en_name.endswith('s') else 'was'} {abs(change):.0%} "
-              f"{'above' if up else 'below'} {avg_en} ({v_en} vs {b_en}).")
-        return zh, en
-    if kind == "rate":
-        pts = change * 100
-        zh = (f"{who_zh}{zh_name}{'升至' if up else '降至'} {v_zh}，{avg_zh} {b_zh}"
-              f"（{pts:+.1f} 个百分点）。")
-        subject = en_name[0].upper() + en_name[1:] if scope == "shop" else f"{scope}'s {en_name}"
-        en = (f"{subject} {'rose' if up else 'fell'} to {v_en}, against {avg_en} of {b_en} "
-              f"({pts:+.1f} points).")
-        return zh, en
-    if kind == "time":
-        zh = (f"{who_zh}{zh_name}{'升至' if up else '降至'} {v_zh}，{avg_zh} {b_zh}"
-              f"（{change:+.0%}）。")
-        en = (f"{scope}'s {en_name} {'rose' if up else 'fell'} to {v_en}, against {avg_en} "
-              f"of {b_en} ({change:+.0%}).")
-        return zh, en
-    # count
-    zh = f"{scope}有 {v_zh} 个{zh_name}，{avg_zh}为每天 {b_zh} 个。"
-    en = f"{scope} had {v_en} {en_name}, against {avg_en} of {b_en} a day."
-    return zh, en
 
 
 def _judge(scope: str, metric: str, kind: str, series: pd.Series, day: pd.Timestamp,
@@ -205,9 +143,8 @@ def _judge(scope: str, metric: str, kind: str, series: pd.Series, day: pd.Timest
         return None
     if math.isinf(change):
         change = math.nan
-    zh, en = _sentence(scope, metric, kind, value, base, change if not math.isnan(change)
-                       else value - base, basis)
-    return Finding(scope, metric, value, base, change, z, "change", severity, zh, en)
+    return Finding(scope, metric, kind, value, base, change, z, "change", severity, basis,
+                   "up" if value > base else "down")
 
 
 def _series(df: pd.DataFrame, column: str) -> pd.Series:
@@ -242,18 +179,12 @@ def shop_anomalies(daily: pd.DataFrame, day, params: dict | None = None) -> list
             if ub and ob and not (math.isnan(ub) or math.isnan(ob)):
                 du, do = uv[day] / ub - 1, orders[day] / ob - 1
                 if du >= p["anomaly_traffic_up"] and do <= p["anomaly_orders_flat"]:
-                    avg_zh, avg_en = _basis_text(ubasis)
-                    if abs(do) <= p["anomaly_orders_flat"]:
-                        zh_tail, en_tail = f"但订单数持平（{do:+.0%}）", f"but orders were flat ({do:+.0%})"
-                    else:
-                        zh_tail, en_tail = f"但订单数反而下降 {abs(do):.0%}", f"but orders fell {abs(do):.0%}"
                     found.pop("uv", None)
                     found.pop("orders", None)
                     found["traffic_orders"] = Finding(
-                        "shop", "traffic_orders", float(uv[day]), float(ub), float(du),
-                        math.nan, "traffic_up_orders_flat", 100.0 + du,
-                        f"访客数比{avg_zh}高 {du:.0%}，{zh_tail}。",
-                        f"Visitors were {du:.0%} above {avg_en}, {en_tail}.")
+                        "shop", "traffic_orders", "traffic", float(uv[day]), float(ub),
+                        float(du), math.nan, "traffic_up_orders_flat", 100.0 + du, ubasis,
+                        "flat" if abs(do) <= p["anomaly_orders_flat"] else "fell", float(do))
     return sorted(found.values(), key=lambda f: -f.severity)
 
 

@@ -25,6 +25,7 @@ from csops_lib.metrics._common import (
     params_of,
     require,
 )
+from csops_lib.metrics.sessions import _messages, _split
 
 ORDER_COLUMNS = ("order_id", "paid_at", "amount")
 SESSION_COLUMNS = ("agent", "customer_id", "date", "start", "end", "category", "agreed_to_buy")
@@ -136,8 +137,6 @@ def attribute_orders(orders: pd.DataFrame, sessions: pd.DataFrame,
     s = _prep_sessions(sessions, p)
     msgs = None
     if chats is not None:
-        from csops_lib.metrics.sessions import _messages, _split
-
         sm, _ = _split(_messages(chats))
         # map the chat log's sessions onto the given sessions' sid by their natural key
         key = ["agent", "customer_id", "date"]

@@ -1,17 +1,10 @@
-"""Callback results (回访): counts and rates per agent or in total."""
+"""Callback results (回访): counts and rates per agent or in total (METRICS.md, callbacks)."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from csops_lib.loaders.call_sheets import REACHED_PREFIX
-
-
-def _require(df: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise ValueError(f"{what}: missing column(s) {', '.join(missing)}")
-
+from csops_lib.metrics._common import ratio, require
 
 
 def callback_summary(callbacks: pd.DataFrame, by=("agent",)) -> pd.DataFrame:
@@ -28,10 +21,11 @@ def callback_summary(callbacks: pd.DataFrame, by=("agent",)) -> pd.DataFrame:
     - ``satisfaction_rate`` = satisfied / reached (NaN when reached = 0).
 
     Counts are ``Int64``, rates ``float64`` fractions. Groups are sorted; a missing group
-    value is a group of its own. The input is not modified.
+    value is a group of its own. The input is not modified. A missing ``result`` or ``by``
+    column raises :class:`~csops_lib.metrics._common.MetricInputError` (a ``ValueError``).
     """
     by = [by] if isinstance(by, str) else list(by or ())
-    _require(callbacks, ("result", *by), "callbacks")
+    require(callbacks, ("result", *by), "callbacks")
     result = callbacks["result"].astype(object).where(callbacks["result"].notna())
     result = result.map(lambda v: str(v).strip() if v is not None and not pd.isna(v) else "")
     reached = result.str.startswith(REACHED_PREFIX)
@@ -49,13 +43,6 @@ def callback_summary(callbacks: pd.DataFrame, by=("agent",)) -> pd.DataFrame:
     else:
         out = flags.sum().to_frame().T
     out = out.astype("Int64")
-    called = out["called"].astype("float64")
-    reached_n = out["reached"].astype("float64")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["reach_rate"] = (reached_n / called).where(called > 0)
-        out["satisfaction_rate"] = (out["satisfied"].astype("float64") / reached_n).where(
-            reached_n > 0)
-    out[["reach_rate", "satisfaction_rate"]] = out[["reach_rate", "satisfaction_rate"]].astype(
-        "float64")
+    out["reach_rate"] = ratio(out["reached"], out["called"]).astype("float64")
+    out["satisfaction_rate"] = ratio(out["satisfied"], out["reached"]).astype("float64")
     return out.reset_index() if by else out.reset_index(drop=True)
-

@@ -238,3 +238,27 @@ def window_days(day, followup_days: int) -> tuple[dt.date, dt.date]:
     """The session days whose follow-up window still includes D + 1: [D + 1 − fd, D]."""
     d = _day(day)
     return (d + DAY * (1 - int(followup_days))).date(), d.date()
+
+
+def chase_by_agent(chase: pd.DataFrame, total: str = "total") -> pd.DataFrame:
+    """Per agent of a :func:`chase_list`: ``chase_customers`` to chase and ``last_day_tomorrow``
+    (those with ``days_left`` = 1), most customers first, then a ``total`` row of the sums.
+    Columns: agent, chase_customers, last_day_tomorrow (empty when the list is)."""
+    cols = ["agent", "chase_customers", "last_day_tomorrow"]
+    if chase.empty:
+        return pd.DataFrame(columns=cols)
+    flags = pd.DataFrame({"chase_customers": 1, "last_day_tomorrow": (chase["days_left"] == 1)
+                          .astype("int64")}, index=chase.index)
+    out = flags.groupby(chase["agent"]).sum().rename_axis("agent")
+    out = out.sort_values("chase_customers", ascending=False).reset_index()
+    row = {"agent": total, "chase_customers": out["chase_customers"].sum(),
+           "last_day_tomorrow": out["last_day_tomorrow"].sum()}
+    return pd.concat([out, pd.DataFrame([row])], ignore_index=True)[cols]
+
+
+def reminder_amount(reminders: pd.DataFrame) -> float:
+    """Σ ``order_amount`` (yuan) of a :func:`reminder_list` (missing amounts skipped; 0 when
+    the list is empty)."""
+    if reminders.empty:
+        return 0.0
+    return float(pd.to_numeric(reminders["order_amount"], errors="coerce").sum())

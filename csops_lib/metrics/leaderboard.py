@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 
 from csops_lib.metrics._common import as_ns, key_text, ratio
+from csops_lib.metrics.attribution import attribute_orders, default_as_of
+from csops_lib.metrics.sessions import build_sessions
 from csops_lib.settings.shop import resolve_params
 
 BY = ("sales", "orders")
@@ -68,8 +70,6 @@ def credited_orders(chats: pd.DataFrame, orders: pd.DataFrame, since=None, until
     followup_days`` on). Columns: order_id, paid_at, amount, customer_id (when present),
     credited_agent (NaN for silent orders), attribution (field / session / silent).
     """
-    from csops_lib.metrics import attribute_orders, build_sessions
-
     p = resolve_params(params)
     o = orders.copy()
     o["paid_at"] = as_ns(o["paid_at"])
@@ -247,8 +247,6 @@ def standings(chats: pd.DataFrame, orders: pd.DataFrame, roster: pd.DataFrame | 
     agents = agents[agents["rank"] <= int(top)].reset_index(drop=True)
     attributed = cred["credited_agent"].notna()
     if as_of is None:
-        from csops_lib.metrics.attribution import default_as_of
-
         as_of = default_as_of((chats, "sent_at"), (orders, "paid_at"))
     return {
         "teams": teams[["rank", *[c for c in teams.columns if c != "rank"]]],

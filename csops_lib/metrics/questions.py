@@ -104,6 +104,23 @@ def _pii_set(pii: Iterable[str]) -> frozenset[str]:
     return frozenset(str(s) for s in pii if isinstance(s, str) and len(s) >= 2)
 
 
+def order_pii(orders: pd.DataFrame) -> frozenset[str]:
+    """The PII strings of an orders table to blank out of shown texts (:func:`mask_text`):
+    customer names, phones, whole addresses and their details (the words after province,
+    city and district)."""
+    out: set[str] = set()
+    for col in ("customer_name", "phone"):
+        if col in orders.columns:
+            out.update(orders[col].dropna().astype(str))
+    if "address" in orders.columns:
+        for a in orders["address"].dropna().astype(str):
+            out.add(a)
+            parts = a.split()
+            if len(parts) > 3:
+                out.add(" ".join(parts[3:]))
+    return _pii_set(out)
+
+
 def mask_text(text: str, pii: Iterable[str] = ()) -> str:
     """``text`` safe to show: known PII strings blanked (``***``), runs of 7+ digits masked
     (``13812345678`` → ``138******78``) and address-like details (省/市/区 chains, ``12号``,

@@ -49,43 +49,31 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from csops_lib.render.labels import label
+from csops_lib import store
+from csops_lib.loaders.core import load
+from csops_lib.metrics._common import ratio
+from csops_lib.metrics.chat import within_3min_rate
+from csops_lib.metrics.refunds import refund_metrics
+from csops_lib.metrics.rollups import add_rates
 from csops_lib.settings.paths import ROOT
+from csops_lib.settings.shop import resolve_params
 
-#: metric → number format kind (money, count, rate, seconds, points, ratio)
-METRIC_KINDS: dict[str, str] = {
-    "sales": "money", "orders": "count", "buyers": "count", "inquiries": "count",
-    "sessions": "count", "inquiry_conversion": "rate", "aov": "money", "reply_rate": "rate",
-    "first_response_s": "seconds", "avg_response_s": "seconds", "within_3min_rate": "rate",
-    "followup_conversion": "rate", "refund_self_resolved_rate": "rate", "satisfaction": "rate",
-    "teamwork": "points", "attitude": "points", "discipline": "points", "team_pk": "ratio",
-}
+#: the metrics a scheme may score (each a column of :func:`period_metrics`)
+METRICS: tuple[str, ...] = (
+    "sales", "orders", "buyers", "inquiries", "sessions", "inquiry_conversion", "aov",
+    "reply_rate", "first_response_s", "avg_response_s", "within_3min_rate",
+    "followup_conversion", "refund_self_resolved_rate", "satisfaction", "teamwork", "attitude",
+    "discipline", "team_pk")
 #: metrics whose targets scale with the period length (per week in the yaml)
 ADDITIVE = frozenset({"sales", "orders", "buyers", "inquiries", "sessions"})
 #: response-time metrics, dropped in promo mode unless the yaml says otherwise
 RESPONSE_METRICS = ("first_response_s", "avg_response_s", "within_3min_rate")
 SUPERVISOR_COLUMNS = ("teamwork", "attitude", "discipline", "satisfaction")
-FORMATS = {"money": "¥{:,.2f}", "count": "{:,.0f}", "rate": "{:.1%}", "seconds": "{:,.1f}",
-           "points": "{:.1f}", "ratio": "{:.2f}"}
 
 
 
 class SchemeError(ValueError):
     """A KPI scheme file or argument is invalid."""
-
-
-def metric_label(metric: str, lang: str = "zh") -> str:
-    """The display name of a scorecard metric (the shared label when there is one)."""
-    key = f"sc_metric_{metric}"
-    out = label(key, lang)
-    return label(metric, lang) if out == key else out
-
-
-def fmt(metric: str, value: Any) -> str:
-    """A metric value formatted for a report ("–" when missing)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
-        return "–"
-    return FORMATS[METRIC_KINDS.get(metric, "ratio")].format(float(value))
 
 
 # ----------------------------------------------------------------------------- schemes
@@ -130,10 +118,6 @@ class Scheme:
         if len(set(metrics)) != len(metrics):
             raise SchemeError(f"scheme {self.key!r} lists a metric twice: {metrics}")
 
-    def name(self, lang: str = "zh") -> str:
-        text = self.names[0 if lang == "zh" else 1] or self.key
-        return text + (" · 大促模式" if lang == "zh" else " · promo mode") * self.promo
-
     @property
     def metrics(self) -> list[str]:
         return [d.metric for d in self.dimensions]
@@ -154,19 +138,6 @@ class Scheme:
         dims = [replace(d, weight=d.weight / total * (1 - team_pk_weight)) for d in kept]
         dims.append(Dimension("team_pk", "higher", 1.0, team_pk_weight))
         return replace(self, dimensions=tuple(dims), promo=True)
-
-    def table(self, lang: str = "zh", days: float | None = None) -> pd.DataFrame:
-        """The scheme's dimensions for display (weights normalised, targets as formatted)."""
-        s = self.scaled(days) if days else self
-        total = sum(d.weight for d in s.dimensions)
-        return pd.DataFrame([{
-            label("sc_dimension", lang): metric_label(d.metric, lang),
-            label("sc_better", lang): label(f"sc_{d.better}", lang),
-            label("sc_target", lang): fmt(d.metric, d.target),
-            label("sc_weight", lang): f"{d.weight / total:.0%}",
-            label("sc_roles", lang): ("、" if lang == "zh" else ", ").join(
-                label(f"sc_role_{r}", lang) for r in d.roles) or label("sc_all_roles", lang),
-        } for d in s.dimensions])
 
 
 @dataclass(frozen=True)
@@ -212,10 +183,10 @@ def load_config(path: str | Path | None = None) -> KpiConfig:
                                    tuple(d.get("roles") or ())) for d in spec["dimensions"])
         except KeyError as exc:
             raise SchemeError(f"{path}: scheme {key!r}: a dimension lacks {exc}") from None
-        unknown = [d.metric for d in dims if d.metric not in METRIC_KINDS]
+        unknown = [d.metric for d in dims if d.metric not in METRICS]
         if unknown:
             raise SchemeError(f"{path}: scheme {key!r}: unknown metric(s) {unknown}; "
-                              f"known: {', '.join(METRIC_KINDS)}")
+                              f"known: {', '.join(METRICS)}")
         names = tuple(spec.get("name") or (key, key))
         schemes[key] = Scheme(key, dims, cap=float(spec.get("cap", cap)),
                               missing=str(spec.get("missing", missing)), names=names)
@@ -391,26 +362,6 @@ def compare_schemes(metrics: pd.DataFrame, config: KpiConfig, schemes=None, **kw
     return out
 
 
-def comparison_table(compare: pd.DataFrame, config: KpiConfig, lang: str = "zh"):
-    """A styled agent × scheme table (score, rank, bonus per scheme), sorted by the shop's
-    scheme's rank."""
-    shop = config.shop_scheme if config.shop_scheme in compare.columns.levels[0] \
-        else compare.columns.levels[0][0]
-    df = compare.sort_values([(shop, "rank"), (shop, "score")], ascending=[True, False])
-    out = pd.DataFrame(index=df.index)
-    fmts = {}
-    for key in dict.fromkeys(compare.columns.get_level_values(0)):
-        name = config.schemes[key].name(lang) if key in config.schemes else key
-        for fld, lab, f in (("score", "sc_score", "{:.1f}"), ("rank", "sc_rank", "{:.0f}"),
-                            ("bonus", "sc_bonus", "¥{:,.2f}")):
-            col = (name, label(lab, lang))
-            out[col] = df[(key, fld)].astype("float64")
-            fmts[col] = f
-    out.columns = pd.MultiIndex.from_tuples(out.columns)
-    out.index.name = label("agent", lang)
-    return out.style.format(fmts, na_rep="–")
-
-
 # ----------------------------------------------------------------------------- period metrics
 SUM_COLUMNS = ("sessions", "replied", "unanswered", "slow_sessions", "long_sessions",
                "inquiries", "inquiry_buyers", "orders", "sales", "buyers")
@@ -428,10 +379,6 @@ def _in_period(df: pd.DataFrame, col: str, date_from, date_to) -> pd.DataFrame:
     return df[keep]
 
 
-def _nan_ratio(num: pd.Series, den: pd.Series) -> pd.Series:
-    return num.astype("float64") / den.astype("float64").where(den > 0)
-
-
 def period_metrics(kpis: pd.DataFrame, *, sessions: pd.DataFrame | None = None,
                    chats: pd.DataFrame | None = None, agent_daily: pd.DataFrame | None = None,
                    refunds: pd.DataFrame | None = None,
@@ -446,9 +393,7 @@ def period_metrics(kpis: pd.DataFrame, *, sessions: pd.DataFrame | None = None,
         num[c] = pd.to_numeric(num[c], errors="coerce").astype("float64")
     out = num.groupby("agent", sort=True)[cols].sum(min_count=1)
     out.index.name = "agent"
-    out["reply_rate"] = _nan_ratio(out["replied"], out["sessions"])
-    out["inquiry_conversion"] = _nan_ratio(out["inquiry_buyers"], out["inquiries"])
-    out["aov"] = _nan_ratio(out["sales"], out["buyers"])
+    out = add_rates(out, ["reply_rate", "inquiry_conversion", "aov"])
     if sessions is not None and not sessions.empty:
         s = _in_period(sessions, "date", date_from, date_to)
         out["first_response_s"] = s.groupby("agent")["first_response_s"].median()
@@ -461,9 +406,6 @@ def period_metrics(kpis: pd.DataFrame, *, sessions: pd.DataFrame | None = None,
             out[c] = ((v * w)[ok].groupby(k["agent"][ok]).sum()
                       / w[ok].groupby(k["agent"][ok]).sum())
     if chats is not None and not chats.empty:
-        from csops_lib.metrics.chat import within_3min_rate
-        from csops_lib.settings.shop import resolve_params
-
         c = _in_period(chats, "sent_at", date_from, date_to)
         w3 = within_3min_rate(c, resolve_params(params), by=["agent"])
         out["within_3min_rate"] = w3.set_index("agent")["within_3min_rate"]
@@ -472,10 +414,8 @@ def period_metrics(kpis: pd.DataFrame, *, sessions: pd.DataFrame | None = None,
         f = pd.to_numeric(a["followups"], errors="coerce").astype("float64")
         ok = f - pd.to_numeric(a["followup_failed"], errors="coerce").astype("float64")
         g = pd.DataFrame({"agent": a["agent"], "f": f, "ok": ok}).groupby("agent")
-        out["followup_conversion"] = _nan_ratio(g["ok"].sum(), g["f"].sum())
+        out["followup_conversion"] = ratio(g["ok"].sum(), g["f"].sum())
     if refunds is not None and not refunds.empty and "agent" in refunds.columns:
-        from csops_lib.metrics.refunds import refund_metrics
-
         r = _in_period(refunds, "applied_at", date_from, date_to)
         if not r.empty:
             rm = refund_metrics(r.dropna(subset=["agent"]), by=["agent"]).set_index("agent")
@@ -495,7 +435,7 @@ def period_metrics(kpis: pd.DataFrame, *, sessions: pd.DataFrame | None = None,
         for c in present:
             if c not in out.columns:
                 out[c] = np.nan
-    for c in METRIC_KINDS:
+    for c in METRICS:
         if c not in out.columns and c != "team_pk":
             out[c] = np.nan
     return out
@@ -508,16 +448,12 @@ def load_supervisor_scores(path: str | Path) -> pd.DataFrame:
     attitude, discipline (0–100) and satisfaction (a fraction: ``96%`` or ``0.96``). Rows the
     loader sets aside are reported by ``csops validate``; a missing month or agent column is a
     :class:`csops_lib.loaders.core.MissingColumnError` naming the aliases (月份, 客服 …)."""
-    from csops_lib.loaders.core import load
-
     df, _ = load(path, "supervisor_scores")
     return _month_start(df)
 
 
 def supervisor_scores_from_store(data_dir: str | Path) -> pd.DataFrame | None:
     """The supervisor scores ingested into a store (``csops ingest 主管评分.xlsx``), or None."""
-    from csops_lib import store
-
     df = store.read(data_dir, "supervisor_scores")
     return None if df.empty else _month_start(df)
 

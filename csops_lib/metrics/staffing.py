@@ -429,3 +429,27 @@ def capacity_check(peak_concurrent, agents_on_shift, concurrency: int) -> pd.Dat
     out["extra_agents"] = pd.array(np.ceil(short / k).to_numpy(), dtype="Int64")
     out["load_ratio"] = (peak / cap.where(cap > 0)).to_numpy()
     return out
+
+
+#: the handling time assumed when there are no sessions to measure it from (seconds)
+DEFAULT_HANDLING_TIME_S = 600.0
+#: each session's duration is capped here when measuring the handling time (seconds)
+HANDLING_TIME_CAP_S = 1800.0
+
+
+def handling_time_s(sessions: pd.DataFrame, fallback_s: float = DEFAULT_HANDLING_TIME_S, *,
+                    cap_s: float = HANDLING_TIME_CAP_S, min_s: float = 1.0) -> float:
+    """THE handling-time (AHT) estimate for Erlang C (METRICS.md §7), in seconds.
+
+    AHT = the mean session duration, a session's duration being its last message minus its
+    first (``end − start`` of :func:`csops_lib.metrics.build_sessions`), each clipped to
+    [``min_s``, ``cap_s``] (default [1 s, 1800 s]: a one-message session still takes an agent
+    a moment; a session left open all afternoon is not 4 hours of work). No sessions (the
+    zero-denominator case) → ``fallback_s`` (default 600 s = 10 min, the shop's rule of thumb
+    for one chat). Example: durations 0 s, 100 s, 4000 s → (1 + 100 + 1800) / 3 = 633.67 s.
+    """
+    if sessions is None or len(sessions) == 0:
+        return float(fallback_s)
+    dur = (pd.to_datetime(sessions["end"]) - pd.to_datetime(sessions["start"])).dt.total_seconds()
+    dur = dur.clip(lower=float(min_s), upper=float(cap_s)).dropna()
+    return float(dur.mean()) if len(dur) else float(fallback_s)

@@ -3,6 +3,8 @@
 A *kind* names how a value is shown: ``money`` (yuan, 2 decimals), ``money0`` (whole yuan),
 ``count``, ``rate`` (a fraction shown as %), ``change`` (a signed fraction, %), ``points``
 (a difference of two rates, in percentage points), ``seconds``, ``hours``, ``score``,
+``score1`` (one decimal: a 0–100 score), ``number1`` (one decimal), ``rate0`` and ``change0``
+(whole percent), ``multiple`` (a ratio such as ×2.35),
 ``number``, ``date``, ``datetime``, ``text``. Missing values show as ``–`` everywhere.
 """
 from __future__ import annotations
@@ -12,19 +14,24 @@ from typing import Any
 
 import pandas as pd
 
+from csops_lib.render.labels import sentence
+
 MISSING = "–"
 
 #: kind → Python format (HTML tables, sentences)
 HTML_FORMATS: dict[str, str] = {
     "money": "¥{:,.2f}", "money0": "¥{:,.0f}", "count": "{:,.0f}", "rate": "{:.1%}",
     "change": "{:+.1%}", "points": "{:+.1f} pt", "seconds": "{:,.1f}", "hours": "{:,.1f}",
-    "score": "{:.2f}", "number": "{:,.2f}",
+    "score": "{:.2f}", "score1": "{:.1f}", "number": "{:,.2f}", "multiple": "×{:.2f}",
+    "number1": "{:,.1f}", "rate0": "{:.0%}", "change0": "{:+.0%}",
 }
 #: kind → Excel number format (workbooks)
 EXCEL_FORMATS: dict[str, str] = {
     "money": "¥#,##0.00", "money0": "¥#,##0", "count": "#,##0", "rate": "0.0%",
     "change": "+0.0%;-0.0%;0.0%", "points": "+0.0;-0.0;0.0", "seconds": "0.0", "hours": "0.0",
-    "score": "0.00", "number": "#,##0.00", "date": "yyyy-mm-dd",
+    "score": "0.00", "score1": "0.0", "number": "#,##0.00", "number1": "#,##0.0",
+    "rate0": "0%", "change0": "+0%;-0%;0%", "multiple": '"×"0.00',
+    "date": "yyyy-mm-dd",
     "datetime": "yyyy-mm-dd hh:mm", "text": "@", "general": "General",
 }
 KINDS = tuple(EXCEL_FORMATS)
@@ -72,13 +79,9 @@ def duration(seconds: Any, lang: str = "zh") -> str:
     s = int(round(float(seconds)))
     h, rest = divmod(s, 3600)
     m, sec = divmod(rest, 60)
-    if lang == "zh":
-        if h:
-            return f"{h}小时{m}分"
-        return f"{m}分{sec}秒" if m else f"{sec}秒"
     if h:
-        return f"{h} h {m} min"
-    return f"{m} min {sec} s" if m else f"{sec} s"
+        return sentence("duration_hm", lang, h=h, m=m)
+    return sentence("duration_ms", lang, m=m, s=sec) if m else sentence("duration_s", lang, s=sec)
 
 
 def weekday(dates: pd.Series, lang: str = "zh") -> pd.Series:

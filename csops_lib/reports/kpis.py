@@ -1,28 +1,30 @@
 """The logic behind ``csops kpis`` and ``csops funnel`` (the CLI only parses and prints).
 
-* :func:`load_kpi_tables` loads export files (any format :func:`csops_lib.loaders.core.load_many`
+* :func:`load_kpi_tables` loads export files (any format :func:`csops_lib.loaders.load_many`
   accepts); :func:`read_store_tables` reads only the store partitions a period needs.
 * :func:`kpi_table` computes the ``date, agent`` (or ``store, date``) KPI table with
   :func:`csops_lib.metrics.kpis.agent_kpis` / :func:`~csops_lib.metrics.kpis.store_kpis`.
 * :func:`tally_funnel_files` loads supervisor tallies and derives the §1 funnel, keeping every
   quarantined row with its reason so that rows in = rows out + rows quarantined.
-* :func:`write_table` writes ``.csv`` (UTF-8 with BOM, so Excel shows Chinese), ``.xlsx`` or
-  ``.parquet`` by extension, or CSV to a stream.
+
+Writing the tables (``--out``) is :mod:`csops_lib.render.tables_out`.
 """
 from __future__ import annotations
 
 import datetime as dt
 import os
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pandas as pd
 
 from csops_lib import dask_engine
-from csops_lib.loaders.core import QUARANTINE_COLUMNS, LoadReport, load_many
+from csops_lib.loaders import QUARANTINE_COLUMNS, LoadReport, load_many
+from csops_lib.metrics import kpis
+from csops_lib.metrics.funnel import inconsistent_tally_rows, tally_funnel
+from csops_lib.settings.shop import resolve_params
 from csops_lib.store import read_store_tables, store_as_of
 
 #: accepted ``--by`` values → canonical view name
@@ -30,18 +32,11 @@ BY_VIEWS = {"date,agent": "date,agent", "agent,date": "date,agent",
             "store,date": "store,date", "date,store": "store,date"}
 
 
-
 ENGINES = ("pandas", "dask")
-
-
-
-OUT_SUFFIXES = (".csv", ".xlsx", ".parquet")
-
 
 
 class ExportError(ValueError):
     """A user-facing error of the kpis / funnel commands (message, no traceback)."""
-
 
 
 def _day(value) -> pd.Timestamp | None:
@@ -53,14 +48,12 @@ def _day(value) -> pd.Timestamp | None:
         raise ExportError(f"not a date: {value!r} (expected YYYY-MM-DD)") from None
 
 
-
 def parse_period(date_from, date_to) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     """``--from`` / ``--to`` as midnight timestamps (either may be None); checks from ≤ to."""
     lo, hi = _day(date_from), _day(date_to)
     if lo is not None and hi is not None and lo > hi:
         raise ExportError(f"--from {lo.date()} is after --to {hi.date()}")
     return lo, hi
-
 
 
 def parse_by(by: str) -> str:
@@ -71,13 +64,12 @@ def parse_by(by: str) -> str:
     return BY_VIEWS[key]
 
 
-
 def load_kpi_tables(chats: Sequence[str | os.PathLike], orders: Sequence[str | os.PathLike],
                     refunds: Sequence[str | os.PathLike] | None = None,
                     traffic: Sequence[str | os.PathLike] | None = None,
                     ) -> tuple[dict[str, pd.DataFrame | None], list[LoadReport]]:
     """Load the export files of each table (several files of one table are concatenated and
-    de-duplicated by :func:`~csops_lib.loaders.core.load_many`). Raises :class:`csops_lib.loaders.core.LoadError`
+    de-duplicated by :func:`~csops_lib.loaders.load_many`). Raises :class:`csops_lib.loaders.LoadError`
     (naming the file and the column) when a file cannot be loaded."""
     tables: dict[str, pd.DataFrame | None] = {}
     reports: list[LoadReport] = []
@@ -92,14 +84,11 @@ def load_kpi_tables(chats: Sequence[str | os.PathLike], orders: Sequence[str | o
     return tables, reports
 
 
-
 def kpi_table(tables: dict[str, pd.DataFrame | None], *, by: str = "date,agent",
               params: dict[str, Any] | None = None, date_from=None, date_to=None) -> pd.DataFrame:
     """The KPI table: ``date,agent`` → :func:`~csops_lib.metrics.kpis.agent_kpis` (columns
     ``AGENT_KPI_COLUMNS`` first), ``store,date`` → :func:`~csops_lib.metrics.kpis.store_kpis`
     (uv and the §2 conversions). Rows with a date in [date_from, date_to], sorted."""
-    from csops_lib.metrics import kpis
-
     view = parse_by(by)
     chats, orders = tables["chats"], tables["orders"]
     if chats is None or chats.empty:
@@ -114,7 +103,6 @@ def kpi_table(tables: dict[str, pd.DataFrame | None], *, by: str = "date,agent",
                            date_from=date_from, date_to=date_to)
 
 
-
 @dataclass
 class KpiRun:
     """What :func:`run_kpis` computed: the table, the view and the load reports (files)."""
@@ -122,7 +110,6 @@ class KpiRun:
     table: pd.DataFrame
     by: str
     reports: list[LoadReport] = field(default_factory=list)
-
 
 
 def run_kpis(*, store_dir: str | os.PathLike | None = None,
@@ -140,8 +127,6 @@ def run_kpis(*, store_dir: str | os.PathLike | None = None,
     day partitions by Dask (:mod:`csops_lib.dask_engine`), ``scheduler`` a Dask scheduler address
     (``tcp://host:8786``) or None for a local cluster; the table equals the pandas engine's.
     """
-    from csops_lib.settings.shop import resolve_params
-
     p = resolve_params(params)
     view = parse_by(by)
     lo, hi = parse_period(date_from, date_to)
@@ -166,7 +151,6 @@ def run_kpis(*, store_dir: str | os.PathLike | None = None,
         tables, reports = load_kpi_tables(chats, orders, refunds, traffic)
     table = kpi_table(tables, by=view, params=p, date_from=lo, date_to=hi)
     return KpiRun(table=table, by=view, reports=reports)
-
 
 
 @dataclass
@@ -200,7 +184,6 @@ class FunnelResult:
                 f"+ rows quarantined {self.rows_quarantined}")
 
 
-
 def tally_funnel_files(paths: Iterable[str | os.PathLike]) -> FunnelResult:
     """Load supervisor tally files (table ``agent_daily``) and add the §1 funnel columns
     (inquiries, followup_converted, inquiry_converted, total_converted, consult_conversion).
@@ -210,8 +193,6 @@ def tally_funnel_files(paths: Iterable[str | os.PathLike]) -> FunnelResult:
     unknown after loading) are added. Every other row the loader rejected is quarantined too,
     so ``rows_in == rows_out + rows_quarantined``.
     """
-    from csops_lib.metrics.funnel import inconsistent_tally_rows, tally_funnel
-
     frame, reports = load_many(list(paths), "agent_daily")
     parts = [r.quarantine for r in reports if len(r.quarantine)]
     bad = inconsistent_tally_rows(frame)
@@ -226,51 +207,6 @@ def tally_funnel_files(paths: Iterable[str | os.PathLike]) -> FunnelResult:
     table = tally_funnel(frame).reset_index(drop=True)
     rows_in = sum(r.rows_read for r in reports)
     return FunnelResult(table=table, quarantine=quarantine, rows_in=rows_in, reports=reports)
-
-
-
-def check_out_path(out: str | os.PathLike | None) -> None:
-    """Fail early on an unsupported ``--out`` extension."""
-    if out is not None and Path(out).suffix.lower() not in OUT_SUFFIXES:
-        raise ExportError(f"--out {out}: unsupported extension (use {', '.join(OUT_SUFFIXES)})")
-
-
-
-def _for_text(df: pd.DataFrame) -> pd.DataFrame:
-    """Dates as YYYY-MM-DD text for CSV output."""
-    out = df.copy()
-    for col in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[col]):
-            values = out[col]
-            midnight = values.dropna().eq(values.dropna().dt.normalize()).all()
-            out[col] = values.dt.strftime("%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M:%S")
-    return out
-
-
-
-def write_table(df: pd.DataFrame, out: str | os.PathLike | None,
-                stream: IO[str] | None = None) -> None:
-    """Write by extension: ``.csv`` UTF-8 with BOM, ``.xlsx``, ``.parquet``; ``out=None``
-    writes CSV (no BOM) to ``stream`` (default stdout)."""
-    if out is None:
-        _for_text(df).to_csv(stream or sys.stdout, index=False, lineterminator="\n")
-        return
-    check_out_path(out)
-    path = Path(out)
-    if path.parent and not path.parent.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        _for_text(df).to_csv(path, index=False, encoding="utf-8-sig")
-    elif suffix == ".xlsx":
-        frame = df.copy()
-        for col in frame.columns:  # Excel has no nullable ints / tz; plain values
-            if isinstance(frame[col].dtype, pd.Int64Dtype):
-                frame[col] = frame[col].astype("float64")
-        frame.to_excel(path, index=False)
-    else:
-        df.to_parquet(path, index=False)
-
 
 
 def period_text(df: pd.DataFrame) -> str:

@@ -7,7 +7,7 @@ import pandas as pd
 from csops_lib import store
 from csops_lib.cli import main
 from csops_lib.loaders.call_sheets import OUTCOMES
-from csops_lib.reports.callbacks import make_call_sheet
+from csops_lib.render.call_sheet import make_call_sheet
 
 
 def test_call_sheet_round_trip_through_the_store(demo_store, tmp_path, capsys):

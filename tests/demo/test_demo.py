@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from csops_lib import demo
+from csops_lib.schema import TABLES
 
 END = dt.date(2026, 11, 22)  # the 8 weeks before it contain 11-11
 PROMO_DAY = pd.Timestamp("2026-11-11")
@@ -267,8 +268,6 @@ def test_exports_open_with_chinese_headers(tmp_path):
 
 
 def test_natural_keys_are_unique_and_default_end_is_yesterday(shop):
-    from csops_lib.schema import TABLES
-
     for name, df in shop.items():
         key = [k for k in TABLES[name].key if k in df.columns]
         assert not df.duplicated(key).any(), name

@@ -1,8 +1,18 @@
-"""csops_lib.metrics.anomalies: findings and their sentences on hand-made daily series."""
+"""csops_lib.metrics.anomalies: findings (facts) on hand-made daily series, and their sentences
+(csops_lib.render.daily.sentences, from catalog templates)."""
 import numpy as np
 import pandas as pd
 
 from csops_lib.metrics.anomalies import agent_anomalies, find_anomalies, shop_anomalies
+from csops_lib.render.daily.sentences import finding_text
+
+
+def zh(f):
+    return finding_text(f, "zh")
+
+
+def en(f):
+    return finding_text(f, "en")
 
 DAY = pd.Timestamp("2026-11-20")
 DATES = pd.date_range(DAY - pd.Timedelta(days=28), DAY)
@@ -22,13 +32,13 @@ def test_traffic_up_orders_flat_is_one_sentence():
     assert len(found) == 1
     f = found[0]
     assert f.rule == "traffic_up_orders_flat"
-    assert f.zh == "访客数比近四周同星期中位数高 40%，但订单数持平（+1%）。"
-    assert f.en == "Visitors were 40% above the 4-week same-weekday median, but orders were " \
+    assert zh(f) == "访客数比近四周同星期中位数高 40%，但订单数持平（+1%）。"
+    assert en(f) == "Visitors were 40% above the 4-week same-weekday median, but orders were " \
                    "flat (+1%)."
     # orders falling while traffic rises is said so
     fell = shop_anomalies(_shop(uv=(1000, 1400), orders=(100, 88)), DAY)
-    assert [f.zh for f in fell] == ["访客数比近四周同星期中位数高 40%，但订单数反而下降 12%。"]
-    assert fell[0].en.endswith("but orders fell 12%.")
+    assert [zh(f) for f in fell] == ["访客数比近四周同星期中位数高 40%，但订单数反而下降 12%。"]
+    assert en(fell[0]).endswith("but orders fell 12%.")
 
 
 def test_traffic_and_orders_up_together_is_not_the_rule():
@@ -36,14 +46,14 @@ def test_traffic_and_orders_up_together_is_not_the_rule():
     assert {f.metric for f in found} == {"uv", "orders"}
     assert all(f.rule == "change" for f in found)
     orders = next(f for f in found if f.metric == "orders")
-    assert orders.zh == "订单数比近四周同星期中位数高 40%（140，中位数 100）。"
-    assert orders.en == "Orders were 40% above the 4-week same-weekday median (140 vs 100)."
+    assert zh(orders) == "订单数比近四周同星期中位数高 40%（140，中位数 100）。"
+    assert en(orders) == "Orders were 40% above the 4-week same-weekday median (140 vs 100)."
 
 
 def test_sales_drop_sentence_and_small_changes_are_quiet():
     found = shop_anomalies(_shop(sales=(10000, 6000)), DAY)
-    assert [f.zh for f in found] == ["销售额比近四周同星期中位数低 40%（¥6,000，中位数 ¥10,000）。"]
-    assert found[0].en == "Sales were 40% below the 4-week same-weekday median (¥6,000 vs ¥10,000)."
+    assert [zh(f) for f in found] == ["销售额比近四周同星期中位数低 40%（¥6,000，中位数 ¥10,000）。"]
+    assert en(found[0]) == "Sales were 40% below the 4-week same-weekday median (¥6,000 vs ¥10,000)."
     assert shop_anomalies(_shop(sales=(10000, 8000)), DAY) == []  # −20% < 30%
 
 
@@ -66,7 +76,7 @@ def test_z_needs_half_the_threshold():
 def test_conversion_drop_in_points_and_the_minimum_inquiries():
     df = _shop(inquiry_conversion=(0.30, 0.22), inquiries=(100, 100))
     found = shop_anomalies(df, DAY)
-    assert [f.zh for f in found] == ["询单当日转化率降至 22.0%，近四周中位数 30.0%（-8.0 个百分点）。"]
+    assert [zh(f) for f in found] == ["询单当日转化率降至 22.0%，近四周中位数 30.0%（-8.0 个百分点）。"]
     df.loc[df["date"] == DAY, "inquiries"] = 5.0  # too few inquiries to judge
     assert shop_anomalies(df, DAY) == []
 
@@ -92,10 +102,10 @@ def test_agent_findings_only_when_worse_and_with_enough_sessions():
     assert sorted((f.scope, f.metric) for f in found) == [("婷婷", "reply_rate"),
                                                           ("阿杰", "first_response_s")]
     text = {f.scope: f for f in found}
-    assert text["婷婷"].zh == "婷婷的回复率降至 85.0%，近四周中位数 98.0%（-13.0 个百分点）。"
-    assert text["婷婷"].en == ("婷婷's reply rate fell to 85.0%, against the 4-week median of "
+    assert zh(text["婷婷"]) == "婷婷的回复率降至 85.0%，近四周中位数 98.0%（-13.0 个百分点）。"
+    assert en(text["婷婷"]) == ("婷婷's reply rate fell to 85.0%, against the 4-week median of "
                               "98.0% (-13.0 points).")
-    assert text["阿杰"].zh == "阿杰的首次响应时间升至 100 秒，近四周中位数 40 秒（+150%）。"
+    assert zh(text["阿杰"]) == "阿杰的首次响应时间升至 100 秒，近四周中位数 40 秒（+150%）。"
 
 
 def test_slow_sessions_count_needs_a_minimum_difference():
@@ -104,8 +114,8 @@ def test_slow_sessions_count_needs_a_minimum_difference():
     assert agent_anomalies(kpis, DAY) == []
     kpis.loc[kpis["date"] == DAY, "slow_sessions"] = 9.0
     found = agent_anomalies(kpis, DAY)
-    assert [f.zh for f in found] == ["婷婷有 9 个慢响应会话，近四周中位数为每天 2 个。"]
-    assert found[0].en == "婷婷 had 9 slow sessions, against the 4-week median of 2 a day."
+    assert [zh(f) for f in found] == ["婷婷有 9 个慢响应会话，近四周中位数为每天 2 个。"]
+    assert en(found[0]) == "婷婷 had 9 slow sessions, against the 4-week median of 2 a day."
 
 
 def test_not_enough_history_gives_no_findings():

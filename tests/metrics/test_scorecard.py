@@ -8,6 +8,7 @@ import pytest
 
 from csops_lib.metrics import scorecard
 from csops_lib.metrics.scorecard import Dimension, Scheme
+from csops_lib.render.scorecard import comparison_table
 
 # the shipped schemes' weights and weekly targets, frozen here so the hand computations below
 # do not move when a shop edits params/kpi_schemes.yaml
@@ -182,7 +183,7 @@ def test_compare_schemes_side_by_side(config, three):
     assert c[("standard", "rank")].tolist() == [2, 3, 1]
     for key in ("simple", "standard", "full"):
         assert round(c[(key, "bonus")].sum(), 2) in (0.0, 1000.0)
-    styled = scorecard.comparison_table(c, config, "en").to_html()
+    styled = comparison_table(c, config, "en").to_html()
     assert "Standard" in styled and "Bonus (yuan)" in styled
 
 

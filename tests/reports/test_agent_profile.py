@@ -9,7 +9,9 @@ import pytest
 from csops_lib import runner, store
 from csops_lib.metrics.attribution import inquiry_outcomes
 from csops_lib.metrics.kpis import agent_kpis
-from csops_lib.reports.agent_profile import AgentProfile, UnknownAgentError
+from csops_lib.render.agent_profile import AgentProfile
+from csops_lib.reports import agent_profile as report
+from csops_lib.reports.agent_profile import UnknownAgentError
 from csops_lib.settings.shop import load_shop_params
 
 WEEK = "2026-W47"
@@ -87,9 +89,11 @@ def _profile_of(base, agent, demo_store):
     if "o" not in _ORDERS:
         _ORDERS["o"] = store.read(demo_store["store"], "orders", "2026-10-01", "2026-11-30")
     orders = _ORDERS["o"]
-    own = base.sessions[(base.sessions["agent"] == agent)
-                        & base.sessions["date"].between(START, END)]
-    return dataclasses.replace(base, agent=agent, outcomes=inquiry_outcomes(own, orders, params=p))
+    sessions = base.data.sessions
+    own = sessions[(sessions["agent"] == agent) & sessions["date"].between(START, END)]
+    data = dataclasses.replace(base.data, agent=agent,
+                               outcomes=inquiry_outcomes(own, orders, params=p))
+    return AgentProfile(data, base.lang)
 
 
 def test_every_demo_agent_can_be_profiled(demo_store, week_kpis, base):
@@ -97,7 +101,7 @@ def test_every_demo_agent_can_be_profiled(demo_store, week_kpis, base):
     assert len(agents) == 10
     for agent in agents:
         prof = _profile_of(base, agent, demo_store)
-        weekly = prof.weekly()
+        weekly = report.weekly(prof.data)
         last = weekly[(weekly["agent"] == agent) & (weekly["week"] == pd.Timestamp(START))]
         expected = week_kpis.loc[week_kpis["agent"] == agent, "sessions"].sum()
         assert int(last["sessions"].sum()) == expected, agent
@@ -113,7 +117,7 @@ def test_every_demo_agent_can_be_profiled(demo_store, week_kpis, base):
 
 def test_new_agent_below_80_in_week_two_is_flagged(demo_store, base):
     prof = _profile_of(base, "小林", demo_store)
-    t = prof.training_table_data()
+    t = report.training(prof.data)
     training = store.read(demo_store["store"], "training")
     hired = store.read(demo_store["store"], "roster").set_index("agent").loc["小林", "hired_on"]
     mine = training[training["agent"] == "小林"]
@@ -126,10 +130,11 @@ def test_new_agent_below_80_in_week_two_is_flagged(demo_store, base):
 def test_promo_day_is_scored_in_promo_mode(demo_store):
     prof = AgentProfile.load(demo_store["store"], "小美", date_from="2026-11-11",
                              date_to="2026-11-11")
-    assert prof.promo_mode and prof.period.days == 1
-    metrics = prof.evaluation.scheme.metrics
+    d = prof.data
+    assert d.promo_mode and d.period.days == 1
+    metrics = d.evaluation.scheme.metrics
     assert "team_pk" in metrics and "first_response_s" not in metrics
-    assert prof.evaluation.teams["winner"].sum() == 1
+    assert d.evaluation.teams["winner"].sum() == 1
 
 
 def test_unknown_agent_lists_the_known_agents(demo_store, tmp_path):

@@ -10,7 +10,8 @@ from csops_lib import store
 from csops_lib.loaders.call_sheets import OUTCOMES, PLAN_COLUMNS, SHEET_HEADERS, load_call_sheets
 from csops_lib.loaders.core import load
 from csops_lib.metrics.callbacks import callback_summary
-from csops_lib.reports.callbacks import call_plan, write_call_sheet
+from csops_lib.render.call_sheet import write_call_sheet
+from csops_lib.reports.callbacks import call_plan
 
 DAY = pd.Timestamp("2026-05-05")
 DEAL_DAY = "2026-05-01"

@@ -10,8 +10,9 @@ import pytest
 from IPython.display import HTML
 
 from csops_lib import runner, store
+from csops_lib.render.daily import DailyView
 from csops_lib.render.excel import NUMBER_FORMATS
-from csops_lib.reports.daily import DailyReport
+from csops_lib.reports.daily import SECTIONS, TOTAL
 from csops_lib.reports.kpis import run_kpis
 
 DATE = "2026-11-20"  # a Friday inside the demo fixture (3 weeks ending Sunday 2026-11-22)
@@ -37,7 +38,7 @@ def en(demo_store, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def daily(demo_store):
-    return DailyReport.load(demo_store["store"], DATE)
+    return DailyView.load(demo_store["store"], DATE)
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +66,7 @@ def test_paths_title_toc_sections_and_no_code(zh):
                   "附录：指标定义与阈值", "暂定"):
         assert words in text
     assert len(re.findall(r"<img [^>]*src=\"data:image/png;base64", text)) >= 5
-    for code in ("import ", "DailyReport.load", "display(", "charts.setup_style"):
+    for code in ("import ", "DailyView.load", "display(", "charts.setup_style"):
         assert code not in text
     for noise in ("Traceback", "Warning", 'data-mime-type="application/vnd.jupyter.stderr"'):
         assert noise not in text
@@ -112,8 +113,8 @@ def test_headline_sales_is_the_sum_of_the_days_payments(demo_store, zh, daily):
     orders = store.read(demo_store["store"], "orders")
     paid = orders[orders["paid_at"].between(DATE, f"{DATE} 23:59:59.999")]
     assert f"¥{paid['amount'].sum():,.2f}" in text
-    served = daily.served_frame().set_index("daily_attribution")
-    assert served.loc["合计", "orders"] == len(paid)
+    served = daily.frame("daily_served").set_index("attribution")
+    assert served.loc[TOTAL, "orders"] == len(paid)
 
 
 def test_no_phone_address_or_unmasked_buyer_in_html_or_workbook(demo_store, zh, en, daily):
@@ -121,7 +122,7 @@ def test_no_phone_address_or_unmasked_buyer_in_html_or_workbook(demo_store, zh, 
     phones = set(orders["phone"].dropna())
     addresses = set(orders["address"].dropna())
     assert len(phones) > 100
-    buyers = set(daily.chase_list()["customer_id"]) | set(daily.reminder_list()["customer_id"])
+    buyers = set(daily.data.chase["customer_id"]) | set(daily.data.due["customer_id"])
     assert buyers
     for _, text, xlsx in (zh, en):
         assert not phones.intersection(re.findall(r"1\d{10}", text))
@@ -155,14 +156,14 @@ def test_workbook_has_frozen_headers_and_number_formats(zh):
 def test_chase_list_shown_in_full_in_the_workbook(daily, zh):
     _, _, xlsx = zh
     ws = openpyxl.load_workbook(xlsx)["追单名单"]
-    assert ws.max_row - 2 == len(daily.chase_list()) > 30  # the HTML shows only the first rows
+    assert ws.max_row - 2 == len(daily.data.chase) > 30  # the HTML shows only the first rows
 
 
 def test_reminder_list_on_the_last_day(demo_store):
     """On the fixture's last day some orders are still unpaid: each listed order follows the
     rule, checked against the store."""
-    r = DailyReport.load(demo_store["store"], "2026-11-22")
-    rem = r.reminder_list()
+    r = DailyView.load(demo_store["store"], "2026-11-22")
+    rem = r.data.due
     assert len(rem) > 0
     orders = store.read(demo_store["store"], "orders").set_index("order_id")
     reminded = set(store.read(demo_store["store"], "reminders")["order_id"])
@@ -172,7 +173,7 @@ def test_reminder_list_on_the_last_day(demo_store):
         assert pd.isna(o["paid_at"]) and o["status"] == "unpaid"
         assert end - pd.Timedelta(days=3) <= o["created_at"] <= end - pd.Timedelta(hours=2)
         assert row.order_id not in reminded
-    assert r.reminder_frame()["daily_customer"].str.contains(r"\*\*\*").all()
+    assert SECTIONS.frame("daily_reminders", r.data)["customer"].str.contains(r"\*\*\*").all()
 
 
 def test_agent_stats_only_store(demo_store, tmp_path):
@@ -181,13 +182,13 @@ def test_agent_stats_only_store(demo_store, tmp_path):
     copy = tmp_path / "store"
     shutil.copytree(demo_store["store"], copy)
     shutil.rmtree(copy / "chats")
-    r = DailyReport.load(copy, DATE, lang="en")
-    assert r.mode == "agent_stats"
+    r = DailyView.load(copy, DATE, lang="en")
+    assert r.data.mode == "agent_stats"
     note = r.needs_messages_note()
     assert note.startswith("Only the platform's per-agent export") and "\n" not in note
     assert "Inquiries to chase" in note and "Long sessions" in note
     stats = store.read(copy, "agent_stats", DATE, DATE).set_index("agent")
-    agents = r.agent_frame().set_index("agent")
+    agents = r.frame("daily_agents").set_index("agent")
     for agent, row in stats.iterrows():
         assert agents.loc[agent, "sessions"] == row["served"]
         assert agents.loc[agent, "reply_rate"] == pytest.approx(row["reply_rate"])

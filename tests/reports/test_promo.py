@@ -8,6 +8,7 @@ import pytest
 
 from csops_lib import runner, store
 from csops_lib.metrics import attribute_orders, build_sessions, leaderboard
+from csops_lib.reports import leaderboard as report_lb
 from csops_lib.reports import promo
 
 PROMO_DAY = pd.Timestamp("2026-11-11")
@@ -115,7 +116,7 @@ def test_hourly_leaderboard_is_cumulative():
 # ----------------------------------------------------------------------------- on the demo
 @pytest.fixture(scope="module")
 def retro(demo_store):
-    return promo.PromoRetro.load(demo_store["store"], "double11")
+    return promo.load(demo_store["store"], "double11")
 
 
 @pytest.fixture(scope="module")
@@ -132,11 +133,11 @@ def test_retro_windows_and_targets(retro, independent):
     assert phases[pd.Timestamp("2026-11-04")] == "baseline"
     assert phases[PROMO_DAY] == "promo"
     assert [d.day for d in retro._dates("wave")] == [12, 13, 14]
-    ov = retro.overview().set_index("metric")
+    ov = promo.overview(retro).set_index("metric")
     paid = independent["promo_paid"]
     assert ov.loc["paid_orders", "promo"] == len(paid)
     assert ov.loc["sales", "promo"] == pytest.approx(paid["amount"].sum())
-    teams, on_att = retro.team_table()
+    teams, on_att = promo.team_table(retro)
     assert on_att
     assert teams["orders"].sum() == paid["credited_agent"].notna().sum()
     assert teams["sales"].sum() == pytest.approx(
@@ -144,7 +145,7 @@ def test_retro_windows_and_targets(retro, independent):
     targets = store.read(retro.data_dir, "promos")
     team_rows = targets[targets["agent"].isna()].set_index("team")["target_orders"]
     assert teams.set_index("team")["target_orders"].to_dict() == team_rows.to_dict()
-    agents = retro.agent_table_frame().set_index("agent")
+    agents = promo.agent_targets(retro).set_index("agent")
     per_agent = paid.groupby("credited_agent").size()
     for name, n in per_agent.items():
         assert agents.loc[name, "orders"] == n
@@ -154,20 +155,20 @@ def test_retro_windows_and_targets(retro, independent):
 
 
 def test_retro_staffing_capacity_and_waiting(retro, independent):
-    cap = retro.capacity()
+    cap = promo.capacity(retro)
     assert len(cap) == 24
     on = cap.set_index("hour")["agents_on_shift"]
     assert on[3] == 0 and on[15] > on[14]  # nobody overnight; the shifts overlap at 15:00
     assert (cap["capacity"] == cap["agents_on_shift"] * 4).all()
-    w = retro.waiting()
+    w = promo.waiting(retro)
     chats = independent["chats"]
     night = chats[(chats["sent_at"].dt.normalize() == PROMO_DAY)
                   & (chats["sent_at"].dt.hour < 8) & (chats["sender"] == "customer")]
     assert w["customer_messages"].sum() == len(night)
     assert (w["start_hour"].min(), w["end_hour"].max()) == (0, 8)
-    plan = retro.staffing_frame()
-    assert (plan["agents"] >= plan["raw_agents"]).all()
-    assert plan["sessions"].sum() == retro.overview().set_index("metric").loc["sessions", "promo"]
+    plan = promo.staffing_plan(retro)
+    assert (plan["needed_roster"] >= plan["needed_online"]).all()
+    assert plan["sessions"].sum() == promo.overview(retro).set_index("metric").loc["sessions", "promo"]
 
 
 @pytest.fixture(scope="module")
@@ -182,7 +183,7 @@ def rendered(demo_store, tmp_path_factory):
 
 
 SECTIONS = ["promo_overview", "promo_daily", "promo_hourly", "promo_capacity", "promo_no_agent",
-            "promo_team_pk", "promo_agent_targets", "promo_leaderboard", "promo_conversion",
+            "team_pk", "promo_agent_targets", "promo_leaderboard", "promo_conversion",
             "promo_wave", "promo_staffing", "appendix"]
 
 
@@ -194,7 +195,7 @@ def test_report_sections_no_code_and_workbook(rendered):
     for key in SECTIONS:
         assert f'id="{key}"' in zh and f'id="{key}"' in en
     for text in (zh, en):
-        for code in ("import ", "PromoRetro.load", "display(", "Traceback"):
+        for code in ("import ", "load_promo(", "display(", "Traceback"):
             assert code not in text
         assert 'data-mime-type="application/vnd.jupyter.stderr"' not in text
         assert len(re.findall(r"<img [^>]*src=\"data:image/png;base64", text)) == 4
@@ -220,17 +221,17 @@ def test_report_values_and_privacy(rendered, independent):
 
 def test_unknown_promo_is_a_clear_error(demo_store, tmp_path):
     with pytest.raises(promo.UnknownPromoError, match="double11"):
-        promo.PromoRetro.load(demo_store["store"], "双12")
+        promo.load(demo_store["store"], "双12")
     with pytest.raises(runner.ReportError, match="unknown promo"):
         runner.run("promo", {"promo": "双12"}, data_dir=demo_store["store"], out_root=tmp_path,
                    progress=False)
 
 
 def test_leaderboard_agrees_with_the_retro(retro):
-    t = leaderboard.load_latest(retro.data_dir, PROMO_DAY, PROMO_DAY + pd.Timedelta(
+    t = report_lb.load_latest(retro.data_dir, PROMO_DAY, PROMO_DAY + pd.Timedelta(
         days=1, seconds=-1))
     r = leaderboard.standings(t["chats"], t["orders"], t["roster"], PROMO_DAY,
                               PROMO_DAY + pd.Timedelta(days=1, seconds=-1), promos=t["promos"])
-    teams, _ = retro.team_table()
+    teams, _ = promo.team_table(retro)
     assert r["teams"].set_index("team")["orders"].to_dict() == \
         teams.set_index("team")["orders"].to_dict()

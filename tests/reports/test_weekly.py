@@ -13,13 +13,14 @@ import pytest
 from csops_lib import runner, store
 from csops_lib.metrics import agent_kpis, attribute_orders, build_sessions
 from csops_lib.reports import weekly
+from csops_lib.reports.weekly import frames
 from csops_lib.settings.shop import load_shop_params
 
 WEEK = "2026-W47"
 START, END = pd.Timestamp("2026-11-16"), pd.Timestamp("2026-11-23")  # END exclusive
-SECTIONS = ["headline", "daily_sales", "wr_conversion", "wr_attribution", "wr_heatmap",
-            "regions", "wr_callbacks", "wr_refunds_section", "wr_dsr", "wr_response",
-            "wr_questions", "agents", "appendix"]
+SECTIONS = ["headline", "daily_sales", "weekly_conversion", "weekly_attribution",
+            "weekly_heatmap", "regions", "weekly_callbacks", "weekly_refunds", "weekly_dsr",
+            "weekly_response", "weekly_questions", "agents", "appendix"]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -41,7 +42,7 @@ def en(demo_store, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def review(demo_store):
-    return weekly.PeriodReview.load(demo_store["store"], WEEK)
+    return weekly.load(demo_store["store"], WEEK)
 
 
 @pytest.fixture(scope="module")
@@ -69,9 +70,9 @@ def test_sections_toc_charts_and_no_code(fixture, request):
     _, text, _ = request.getfixturevalue(fixture)
     for key in SECTIONS:
         assert f'id="{key}"' in text and f'href="#{key}"' in text, key
-    assert 'id="wr_team"' not in text  # the team table is the monthly report's
+    assert 'id="weekly_team"' not in text  # the team table is the monthly report's
     assert len(re.findall(r"<img [^>]*src=\"data:image/png;base64", text)) == 7
-    for code in ("import ", "PeriodReview", "display(", "write_workbook"):
+    for code in ("import ", "WeeklyView", "display(", "write_workbook"):
         assert code not in text
     for noise in ("Traceback", "Warning", "Building prefix dict",
                   'data-mime-type="application/vnd.jupyter.stderr"'):
@@ -131,7 +132,7 @@ def test_silent_and_agent_served_sales_match_attribution(demo_store, review, ord
     att = attribute_orders(week_paid, build_sessions(chats, orders, params=p), p)
     silent = att.loc[att["attribution"].eq("silent"), "amount"].sum()
     served = att.loc[att["attribution"].isin(["field", "session"]), "amount"].sum()
-    row = review.attribution_frame().iloc[-1]
+    row = frames.attribution_frame(review).iloc[-1]
     assert row["silent_sales"] == pytest.approx(silent)
     assert row["agent_sales"] == pytest.approx(served)
     assert served + silent == pytest.approx(week_paid["amount"].sum())
@@ -143,7 +144,7 @@ def test_agent_table_sales_equal_agent_kpis(demo_store, review, orders):
     k = agent_kpis(chats, orders, params=load_shop_params(), date_from="2026-11-16",
                    date_to="2026-11-22")
     expected = k.groupby("agent")["sales"].sum()
-    table = review.agent_frame().set_index("agent")
+    table = frames.agent_frame(review).set_index("agent")
     pd.testing.assert_series_equal(table["sales"].sort_index(), expected.astype(float)
                                    .sort_index(), check_names=False)
     assert table["rank"].tolist() == list(range(1, len(table) + 1))
@@ -151,7 +152,7 @@ def test_agent_table_sales_equal_agent_kpis(demo_store, review, orders):
 
 
 def test_heatmap_total_is_the_weeks_paid_orders(review, week_paid, zh):
-    grid = review.heatmap_frame()
+    grid = frames.heatmap_frame(review)
     assert grid.shape == (7, 24)
     assert int(grid.to_numpy().sum()) == len(week_paid)
     # Monday 10:00-11:00, counted independently
@@ -164,24 +165,24 @@ def test_heatmap_total_is_the_weeks_paid_orders(review, week_paid, zh):
 
 
 def test_regions_orders_and_visitors(review, week_paid, demo_store):
-    regions = review.regions_frame(top=5)
+    regions = frames.regions_frame(review).head(5)
     expected = week_paid.groupby("province").size().sort_values(ascending=False)
     top = regions.iloc[0]
     assert top["paid_orders"] == expected.iloc[0]
     traffic = store.read(demo_store["store"], "traffic", "2026-11-16", "2026-11-22")
     uv = traffic.loc[traffic["province"] == top["province"], "uv"].sum()
-    assert top["uv"] == uv and top["wr_orders_per_uv"] == pytest.approx(top["paid_orders"] / uv)
+    assert top["uv"] == uv and top["orders_per_uv"] == pytest.approx(top["paid_orders"] / uv)
 
 
 def test_callbacks_refunds_and_questions(review, demo_store):
     cb = store.read(demo_store["store"], "callbacks", "2026-11-16", "2026-11-22")
-    total = review.callbacks_frame().iloc[-1]
-    assert total["wr_cb_planned"] == len(cb)
-    assert total["wr_cb_reached"] == cb["result"].astype(str).str.startswith("已接通").sum()
+    total = frames.callbacks_frame(review).iloc[-1]
+    assert total["planned"] == len(cb)
+    assert total["reached"] == cb["result"].astype(str).str.startswith("已接通").sum()
     refunds = store.read(demo_store["store"], "refunds")
     week = refunds[(refunds["applied_at"] >= START) & (refunds["applied_at"] < END)]
-    assert review.refunds_frame().iloc[-1]["wr_refunds"] == len(week)
-    q = review.questions_frame()
+    assert frames.refunds_frame(review).iloc[-1]["refunds"] == len(week)
+    q = frames.questions_frame(review)
     assert len(q) > 5 and q["messages"].is_monotonic_decreasing
     chats = store.read(demo_store["store"], "chats", "2026-11-16", "2026-11-22")
     said = chats.loc[chats["sender"].eq("customer"), "text"]
@@ -222,7 +223,7 @@ def test_monthly_report_has_the_team_table(month, orders):
     out, html, text, xlsx = month
     assert html == out / "weekly" / "2026-11" / "weekly.html"
     assert "客服月报 2026-11" in text and "本月" in text and "前3月均值" in text
-    assert 'id="wr_team"' in text and "本月团队绩效" in text
+    assert 'id="weekly_team"' in text and "本月团队绩效" in text
     assert "本期数据只到 2026-11-22" in text and "前期无完整数据" in text
     nov = orders[(orders["paid_at"] >= "2026-11-01") & (orders["paid_at"] < "2026-12-01")]
     assert f"¥{nov['amount'].sum():,.2f}" in text
@@ -250,9 +251,9 @@ def test_agent_stats_only_still_runs_and_says_what_needs_messages(stats_only):
     for name in ("frequent questions", "Agent-served vs silent sales", "Response-time trend",
                  "Long sessions", "Max concurrent"):
         assert name in notes[0]
-    for key in ("wr_questions", "wr_response", "wr_attribution"):
+    for key in ("weekly_questions", "weekly_response", "weekly_attribution"):
         assert f'id="{key}"' not in text
-    for key in ("headline", "agents", "wr_conversion", "wr_heatmap", "regions"):
+    for key in ("headline", "agents", "weekly_conversion", "weekly_heatmap", "regions"):
         assert f'id="{key}"' in text
     stats = store.read(base / "store", "agent_stats", "2026-11-16", "2026-11-22")
     top = stats.groupby("agent")["sales"].sum().sort_values(ascending=False)

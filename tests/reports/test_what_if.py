@@ -8,7 +8,9 @@ import pytest
 
 from csops_lib import runner
 from csops_lib.metrics import scorecard, staffing
-from csops_lib.reports.what_if import WhatIf, agents_on_shift, uplift_sales
+from csops_lib.metrics.roster import on_shift_per_hour as agents_on_shift
+from csops_lib.metrics.what_if import uplift_sales
+from csops_lib.render.what_if import WhatIf
 
 
 def test_uplift_sales_hand_computed():
@@ -44,25 +46,25 @@ def test_staffing_uses_required_agents(wi):
     kw = dict(load_multiplier=2.0, aht_s=240.0, concurrency=3, target_service_level=0.8,
               answer_within_s=30.0, max_occupancy=0.85, shrinkage=0.2)
     s = wi.staffing(**kw)
-    base = wi.per_hour.groupby("hour")["sessions"].mean()
+    base = wi.data.per_hour.groupby("hour")["sessions"].mean()
     assert s["base"].tolist() == pytest.approx(base.reindex(range(24), fill_value=0).tolist())
     peak = int(s["forecast"].idxmax())
     ref = staffing.required_agents(2.0 * base[peak], 240.0, 0.8, 30.0, max_occupancy=0.85,
                                    shrinkage=0.2, concurrency=3)
     assert s.loc[peak, "agents"] == ref["agents"] and s.attrs["aht_s"] == 240.0
-    assert wi.staffing(aht_s=0.0).attrs["aht_measured"] and 30 < wi.measured_aht_s < 1800
+    assert wi.staffing(aht_s=0.0).attrs["aht_measured"] and 30 < wi.data.measured_aht_s < 1800
 
 
 def test_scheme_comparison_uses_the_scorecard(wi):
     c = wi.compare()
     expected = scorecard.compare_schemes(
         wi.metrics, wi.config, days=7,
-        roles=wi.roster.set_index("agent")["role"])
+        roles=wi.data.roster.set_index("agent")["role"])
     pd.testing.assert_frame_equal(c, expected)
     for key in wi.config.schemes:
         assert round(c[(key, "bonus")].sum(), 2) == wi.config.pool(7)
     pc = wi.promo_compare()
-    assert pc is not None and wi.promo["start"].isoformat() == "2026-11-11"
+    assert pc is not None and wi.data.promo["start"].isoformat() == "2026-11-11"
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -27,7 +27,7 @@ def test_weekly_html_has_title_toc_charts_and_no_code(weekly_zh):
     assert f"客服周报 {WEEK}" in text and "2026-11-16 – 2026-11-22" in text
     assert 'href="#headline"' in text and 'id="headline"' in text
     assert len(re.findall(r"<img [^>]*src=\"data:image/png;base64", text)) == 7  # 7 charts
-    for code in ("import ", "WeeklyReview.load", "display(", "charts.setup_style"):
+    for code in ("import ", "weekly.load", "WeeklyView", "display(", "charts.setup_style"):
         assert code not in text
     for noise in ("Traceback", "Warning", 'data-mime-type="application/vnd.jupyter.stderr"'):
         assert noise not in text  # no errors, warnings or stderr streams reach the boss

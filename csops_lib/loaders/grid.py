@@ -1,0 +1,203 @@
+"""Reading an export into a grid of text cells, finding its header row and table, and
+mapping its headers onto the canonical columns of :mod:`csops_lib.schema`."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io as _io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from python_calamine import CalamineWorkbook
+
+from csops_lib.loaders.errors import LoadError
+from csops_lib.schema import TABLES, TableSpec, normalize_header
+
+HEADER_SCAN_ROWS = 15
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
+TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
+
+
+def _read_csv_grid(path: Path) -> tuple[pd.DataFrame, str]:
+    """All cells of a CSV/TXT as text; tries UTF-8 (BOM or not), then GB18030 (⊃ GBK)."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+        encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
+    except UnicodeDecodeError:
+        try:
+            text, encoding = data.decode("gb18030"), "gb18030"
+        except UnicodeDecodeError as exc:
+            raise LoadError(f"{path.name}: not UTF-8 nor GBK/GB18030 text ({exc})") from None
+    head = text[:20000]
+    delimiter = "\t" if head.count("\t") > head.count(",") else ","
+    rows = list(csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter))
+    width = max(map(len, rows), default=0)
+    if any(len(row) != width for row in rows):  # banner lines are shorter than the table
+        rows = [row + [""] * (width - len(row)) for row in rows]
+    return pd.DataFrame(rows, dtype=object), encoding
+
+
+def _cell_text(value: object) -> str:
+    """Text of one Excel cell as calamine returns it (numbers without a spurious ``.0``)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value.total_seconds())
+    return str(value)
+
+
+def _excel_grid(book: CalamineWorkbook, name: str, nrows: int | None = None) -> pd.DataFrame:
+    rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=nrows)
+    return pd.DataFrame(rows, dtype=object).fillna("").map(_cell_text)
+
+
+def _drop_empty_columns(grid: pd.DataFrame) -> pd.DataFrame:
+    """Drop columns without any non-blank cell; keep spreadsheet column numbers as labels."""
+    grid = grid.set_axis(range(1, grid.shape[1] + 1), axis=1)
+    filled = grid.apply(lambda col: col.astype(str).str.strip().ne("").any())
+    return grid.loc[:, filled] if len(filled) else grid
+
+
+# --------------------------------------------------------------------------- headers
+
+
+@dataclass(frozen=True)
+class Header:
+    spec: TableSpec
+    row: int  # 0-based position in the grid
+    score: tuple[int, int]  # (canonical columns matched, required columns matched)
+
+
+def _table_scores(cells: list[str]) -> dict[str, tuple[int, int]]:
+    """Per table: (canonical columns matched, required columns matched) by these cells."""
+    normalized = {normalize_header(c) for c in cells if str(c).strip()}
+    scores = {}
+    for name, spec in TABLES.items():
+        matched = {spec.alias_lookup[n][0] for n in normalized if n in spec.alias_lookup}
+        scores[name] = (len(matched), len(matched & set(spec.required)))
+    return scores
+
+
+def _find_header(grid: pd.DataFrame, table: str | None, where: str, needed: int) -> Header | None:
+    """The best header row among the first rows of ``grid`` (``None`` if fewer than
+    ``needed`` canonical columns match).
+
+    With ``table`` given, the row matching most of its aliases; else the row and table with
+    the most matches (ties between tables broken by required columns matched; a remaining
+    tie raises :class:`LoadError` naming the candidates).
+    """
+    best: tuple[tuple[int, int], int, list[str]] | None = None
+    for pos in range(min(HEADER_SCAN_ROWS, len(grid))):
+        scores = _table_scores(grid.iloc[pos].tolist())
+        if table is not None:
+            scores = {table: scores[table]}
+        top = max(scores.values())
+        leaders = [name for name, score in scores.items() if score == top]
+        if best is None or top > best[0]:
+            best = (top, pos, leaders)
+    if best is None:
+        return None
+    score, pos, leaders = best
+    if score[0] < needed:
+        return None
+    if len(leaders) > 1:
+        raise LoadError(
+            f"{where}: headers on row {pos + 1} fit several tables equally well "
+            f"({', '.join(leaders)}); pass table= one of them"
+        )
+    return Header(TABLES[leaders[0]], pos, score)
+
+
+def _no_table_error(where: str, grids: list[pd.DataFrame], table: str | None) -> LoadError:
+    """The error for a file where no header row was recognised, listing near candidates."""
+    if table is not None:
+        spec = TABLES[table]
+        aliases = ", ".join(spec.column(spec.required[0]).headers)
+        return LoadError(
+            f"{where}: no header row for table '{table}' in the first {HEADER_SCAN_ROWS} rows "
+            f"(looked for headers such as {aliases})"
+        )
+    totals: dict[str, int] = dict.fromkeys(TABLES, 0)
+    for grid in grids:
+        for pos in range(min(HEADER_SCAN_ROWS, len(grid))):
+            for name, (score, _) in _table_scores(grid.iloc[pos].tolist()).items():
+                totals[name] = max(totals[name], score)
+    candidates = [f"{n} ({s} header{'s' if s != 1 else ''})" for n, s in
+                  sorted(totals.items(), key=lambda kv: -kv[1]) if s]
+    hint = f"closest: {', '.join(candidates)}; " if candidates else ""
+    return LoadError(
+        f"{where}: cannot tell which table this is from its headers; {hint}"
+        f"pass table= one of: {', '.join(TABLES)}"
+    )
+
+
+def locate(
+    path: Path, table: str | None, sheet: str | int | None
+) -> tuple[pd.DataFrame, Header, str | None, str | None]:
+    """Read the file and find (grid, header, sheet name, encoding)."""
+    # A header needs two known columns; with the table given, one will do when no sheet has
+    # two (the file then fails with MissingColumnError rather than "no header").
+    thresholds = (2,) if table is None else (min(2, len(TABLES[table].required)), 1)
+    suffix = path.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        grid, encoding = _read_csv_grid(path)
+        grid = _drop_empty_columns(grid)
+        for needed in thresholds:
+            header = _find_header(grid, table, path.name, needed)
+            if header is not None:
+                return grid, header, None, encoding
+        raise _no_table_error(path.name, [grid], table)
+    if suffix not in EXCEL_SUFFIXES:
+        raise LoadError(f"{path.name}: unsupported file type {suffix!r} (xlsx, xls, csv, txt)")
+    book = CalamineWorkbook.from_path(str(path))
+    if sheet is None:
+        names = book.sheet_names
+    elif isinstance(sheet, int):
+        names = [book.sheet_names[sheet]]
+    elif sheet in book.sheet_names:
+        names = [sheet]
+    else:
+        raise LoadError(f"{path.name}: no sheet {sheet!r}; sheets: {', '.join(book.sheet_names)}")
+    heads = {name: _drop_empty_columns(_excel_grid(book, name, HEADER_SCAN_ROWS)) for name in names}
+    for needed in thresholds:
+        found = [(header, name) for name, head in heads.items()
+                 if (header := _find_header(head, table, f"{path.name}[{name}]", needed))]
+        if found:  # the first sheet with a real header; on the fallback, the best match
+            header, name = found[0] if needed > 1 else max(found, key=lambda f: f[0].score)
+            return _drop_empty_columns(_excel_grid(book, name)), header, name, None
+    raise _no_table_error(path.name, list(heads.values()), table)
+
+
+def map_columns(header_cells: pd.Series, spec: TableSpec) -> tuple[dict[int, str], dict[str, str]]:
+    """Grid column → output name, and original header → canonical column.
+
+    Each canonical column takes the header matching its best-ranked alias (first wins on a
+    tie); other headers keep their original text (made unique), blank ones ``column_<n>``.
+    """
+    chosen: dict[str, tuple[int, int]] = {}
+    for col, cell in header_cells.items():
+        hit = spec.alias_lookup.get(normalize_header(cell))
+        if hit and (hit[0] not in chosen or hit[1] < chosen[hit[0]][1]):
+            chosen[hit[0]] = (col, hit[1])
+    names = {col: canonical for canonical, (col, _) in chosen.items()}
+    column_map = {str(header_cells[col]).strip(): canonical for col, canonical in names.items()}
+    taken = set(spec.names)
+    for col, cell in header_cells.items():
+        if col in names:
+            continue
+        base = str(cell).strip() or f"column_{col}"
+        name, n = base, 1
+        while name in taken:
+            n += 1
+            name = f"{base} ({n})"
+        taken.add(name)
+        names[col] = name
+    return names, column_map
+

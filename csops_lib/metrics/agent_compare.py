@@ -1,0 +1,96 @@
+"""One agent against the team (the agent profile's formulas, METRICS.md §2, §3, §6).
+
+- :func:`relative_diff`: value / reference − 1 (zero or missing reference → NaN).
+- :func:`gap_to_median`: the same, but above a zero median counts as +100 % (the sign).
+- :func:`team_medians`: the median of each metric over the team's agents.
+- :func:`step_conversion`: each funnel stage ÷ the stage before (zero → NaN).
+- :func:`response_summary`: first-response median and p90 (s) and reply rate of sessions.
+- :func:`weekly_trend`: per week × agent sums, rates recomputed from sums, first-response
+  median.
+- :func:`weeks_since`: week number since a start day (1 = its first 7 days).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from csops_lib.metrics._common import ratio
+from csops_lib.metrics.rollups import rollup
+
+#: additive columns of the weekly trend (agent_kpis)
+TREND_SUMS = ("sessions", "replied", "inquiries", "inquiry_buyers", "sales", "orders")
+
+
+def relative_diff(value, reference) -> float:
+    """``value / reference − 1`` (a fraction: 0.1 = 10 % above); NaN when either is missing
+    or the reference is 0."""
+    r = ratio(value, reference)
+    return float(r - 1) if pd.notna(r) else np.nan
+
+
+def gap_to_median(value, median) -> float:
+    """How far ``value`` is from the team ``median``, relative (:func:`relative_diff`); a zero
+    median gives the sign of ``value`` (above a zero median: +100 %, equal: 0). NaN when
+    either is missing."""
+    if pd.isna(value) or pd.isna(median):
+        return np.nan
+    if median == 0:
+        return float(np.sign(value))
+    return relative_diff(value, median)
+
+
+def team_medians(metrics: pd.DataFrame, agents: Iterable[str],
+                 columns: Sequence[str] | None = None) -> pd.Series:
+    """The median of each column of ``metrics`` (index agent) over ``agents`` (an agent
+    without a row counts as missing, i.e. is skipped); columns absent from ``metrics`` → NaN."""
+    m = metrics.reindex(list(agents))
+    cols = list(columns) if columns is not None else list(m.columns)
+    return pd.Series({c: (pd.to_numeric(m[c], errors="coerce").median() if c in m.columns
+                          else np.nan) for c in cols}, dtype="float64")
+
+
+def step_conversion(counts: pd.Series) -> pd.Series:
+    """Each stage of a funnel ÷ the stage before it (the first stage and a zero or missing
+    previous stage → NaN)."""
+    s = pd.Series(counts).astype("float64").reset_index(drop=True)
+    return ratio(s, s.shift(1))
+
+
+def response_summary(sessions: pd.DataFrame) -> dict[str, float]:
+    """``p50`` and ``p90``: median and 90th percentile of the sessions' first-response times
+    (s; sessions without an answer are skipped); ``reply_rate``: replied sessions / sessions
+    (METRICS.md §2). NaN without sessions."""
+    fr = pd.to_numeric(sessions["first_response_s"], errors="coerce").dropna()
+    replied = sessions["replied"].astype("float64")
+    return {"p50": float(fr.median()) if len(fr) else np.nan,
+            "p90": float(fr.quantile(0.9)) if len(fr) else np.nan,
+            "reply_rate": ratio(replied.sum(), len(replied)) if len(replied) else np.nan}
+
+
+def week_start(dates: pd.Series) -> pd.Series:
+    """The Monday of each date's ISO week (midnight)."""
+    d = pd.to_datetime(dates)
+    return d - pd.to_timedelta(d.dt.day_of_week, unit="D")
+
+
+def weekly_trend(kpis: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
+    """Per ``week`` (Monday) × ``agent``: the sums of :data:`TREND_SUMS` over the agent-days
+    of ``kpis``, ``reply_rate`` and ``inquiry_conversion`` recomputed from them
+    (:func:`csops_lib.metrics.rollups.rollup`), and ``first_response_s`` = the median of the
+    week's session first responses (s)."""
+    k = kpis.assign(week=week_start(kpis["date"]))
+    sums = [c for c in TREND_SUMS if c in k.columns]
+    k[sums] = k[sums].apply(pd.to_numeric, errors="coerce").astype("float64").fillna(0.0)
+    out = rollup(k, ["week", "agent"], sums, rates=["reply_rate", "inquiry_conversion"])
+    s = sessions.assign(week=week_start(sessions["date"]))
+    med = s.groupby(["week", "agent"])["first_response_s"].median().rename("first_response_s")
+    return out.merge(med.reset_index(), on=["week", "agent"], how="left")
+
+
+def weeks_since(dates: pd.Series, start) -> pd.Series:
+    """The week number of each date counted from ``start`` (1 = days 0–6, 2 = days 7–13 …),
+    ``Int64``; missing start → missing."""
+    days = (pd.to_datetime(dates) - pd.Timestamp(start)).dt.days
+    return (days // 7 + 1).astype("Int64")

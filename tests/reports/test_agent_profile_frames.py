@@ -1,0 +1,89 @@
+"""The agent profile's frame builders on a tiny hand-made team (values computed by hand)."""
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from csops_lib import periods
+from csops_lib.metrics import agent_compare
+from csops_lib.reports import agent_profile as report
+from csops_lib.settings.agent_profile import AgentProfileSettings
+
+DAY = pd.Timestamp("2026-11-16")
+
+
+def _data():
+    metrics = pd.DataFrame({
+        "sessions": [100.0, 80.0, 60.0], "inquiries": [50.0, 40.0, 0.0],
+        "inquiry_buyers": [20.0, 8.0, 0.0], "inquiry_conversion": [0.4, 0.2, np.nan],
+        "sales": [2000.0, 800.0, 0.0], "orders": [20.0, 10.0, 0.0], "aov": [100.0, 80.0, np.nan],
+        "reply_rate": [1.0, 0.9, 0.95], "first_response_s": [25.0, 40.0, 30.0],
+        "within_3min_rate": [0.99, 0.9, 0.95], "unanswered": [0.0, 8.0, 3.0],
+        "slow_sessions": [1.0, 2.0, 1.0], "long_sessions": [0.0, 0.0, 0.0]},
+        index=pd.Index(["A", "B", "C"], name="agent"))
+    roster = pd.DataFrame({"agent": ["A", "B", "C"], "team": ["X", "X", "X"],
+                           "role": ["presale", "presale", "after_sales"],
+                           "hired_on": [DAY - pd.Timedelta(days=10)] * 3})
+    training = pd.DataFrame({"agent": ["A", "A"], "date": [DAY - pd.Timedelta(days=8),
+                                                          DAY - pd.Timedelta(days=2)],
+                             "module": ["m1", "m2"], "score": [90.0, 70.0]})
+    sessions = pd.DataFrame({
+        "agent": ["A", "A", "B"], "customer_id": ["c1", "c2", "c3"], "date": [DAY] * 3,
+        "start": [DAY + pd.Timedelta(hours=h) for h in (9, 8, 10)],
+        "first_response_s": [10.0, 30.0, 50.0], "replied": [True, True, False],
+        "is_slow": [False, True, False], "is_long": [False, False, False],
+        "is_presale": [True, True, False], "category": ["presale", "presale", "after_sales"]})
+    period = periods.Period("week", DAY.date(), DAY.date() + dt.timedelta(days=6), "2026-W47")
+    return report.ProfileData(
+        "A", period, {}, None, pd.DataFrame(), sessions, pd.DataFrame(), metrics, roster,
+        training, None, None, False, None, DAY.date(), AgentProfileSettings())
+
+
+def test_overview_team_median_and_relative_difference():
+    ov = report.overview(_data()).set_index("metric")
+    # sessions 100 against the median of 100, 80, 60 = 80 → +25 %
+    assert ov.loc["sessions", "team_median"] == 80.0
+    assert ov.loc["sessions", "vs_team"] == pytest.approx(0.25)
+    # conversion: median of 0.4, 0.2 (C has none) = 0.3 → 0.4 / 0.3 − 1
+    assert ov.loc["inquiry_conversion", "vs_team"] == pytest.approx(1 / 3)
+
+
+def test_strengths_gaps_and_flags():
+    st = report.strengths(_data())
+    strengths = st[st["group"] == "strengths"]
+    # sales +150 %, orders +100 %, conversion +33 %, first response +17 % (25 s vs 30 s), AOV
+    # +11 % (sessions: not compared) — the top three by size
+    assert strengths["metric"].tolist() == ["sales", "orders", "inquiry_conversion"]
+    flags = st[st["group"] == "flags"]
+    # the assessment of day 8 after hiring is week two but scored 90; day 8 … the second
+    # one (day 8+6 = 14 days: week 2) scored 70 < 80 → flagged; one slow session flagged
+    assert flags["template"].tolist() == ["ap_flag_training", "ap_flag_slow"]
+    assert flags.iloc[0]["score"] == 70.0
+
+
+def test_training_weeks_since_hire_and_flag():
+    t = report.training(_data())
+    assert t["week_of_hire"].tolist() == [1, 2] and t["flag"].tolist() == [False, True]
+
+
+def test_funnel_steps_and_review_list():
+    f = report.funnel(_data()).set_index("stage")
+    # A: 100 sessions → 2 pre-sale sessions → 50 inquiries → 20 buyers
+    assert f["agent_value"].tolist() == [100.0, 2.0, 50.0, 20.0]
+    assert f["agent_step"].iloc[1:].tolist() == pytest.approx([0.02, 25.0, 0.4])
+    r = report.review(_data())
+    assert len(r) == 1 and r["first_response_s"].iloc[0] == 30.0  # the slow one
+    assert r["customer_id"].iloc[0] != "c2"  # masked
+
+
+def test_agent_compare_formulas_hand_computed():
+    assert agent_compare.relative_diff(3, 2) == pytest.approx(0.5)
+    assert np.isnan(agent_compare.relative_diff(3, 0))
+    assert agent_compare.gap_to_median(2, 0) == 1.0 and agent_compare.gap_to_median(0, 0) == 0.0
+    assert agent_compare.step_conversion(pd.Series([10, 5, 0, 3])).tolist()[1:3] == [0.5, 0.0]
+    assert np.isnan(agent_compare.step_conversion(pd.Series([10, 5, 0, 3]))[3])
+    s = pd.DataFrame({"first_response_s": [10.0, 20.0, np.nan], "replied": [True, True, False]})
+    r = agent_compare.response_summary(s)
+    assert r["p50"] == 15.0 and r["p90"] == pytest.approx(19.0)
+    assert r["reply_rate"] == pytest.approx(2 / 3)
