@@ -51,6 +51,16 @@ def team_medians(metrics: pd.DataFrame, agents: Iterable[str],
                           else np.nan) for c in cols}, dtype="float64")
 
 
+def weekly_team_median(weekly: pd.DataFrame, agents: Iterable[str],
+                       columns: Sequence[str]) -> pd.DataFrame:
+    """Per week, the median of each column over ``agents`` who had sessions that week
+    (rows of :func:`weekly_trend`: week, agent, …). An agent without sessions in a week is
+    left out of that week's median (an absent agent is not a zero); a week where nobody of
+    ``agents`` had sessions has no row. Units: those of each column."""
+    mates = weekly[weekly["agent"].isin(list(agents)) & (weekly["sessions"] > 0)]
+    return mates.groupby("week")[list(columns)].median().reset_index()
+
+
 def step_conversion(counts: pd.Series) -> pd.Series:
     """Each stage of a funnel ÷ the stage before it (the first stage and a zero or missing
     previous stage → NaN)."""

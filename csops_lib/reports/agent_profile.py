@@ -299,8 +299,8 @@ def trend(d: ProfileData) -> pd.DataFrame:
     sessions, inquiry_conversion, reply_rate, first_response_s."""
     w = weekly(d)
     cols = ["sessions", "inquiry_conversion", "reply_rate", "first_response_s"]
-    mates = w[w["agent"].isin(d.team_agents()) & (w["sessions"] > 0)]
-    med = mates.groupby("week")[cols].median().reset_index().assign(series="team_median")
+    med = agent_compare.weekly_team_median(w, d.team_agents(), cols).assign(
+        series="team_median")
     mine = w.loc[w["agent"] == d.agent, ["week", *cols]].assign(series="agent")
     return pd.concat([mine, med], ignore_index=True)[["week", "series", *cols]]
 

@@ -22,8 +22,9 @@ import pandas as pd
 
 from csops_lib import dask_engine
 from csops_lib.loaders import QUARANTINE_COLUMNS, LoadReport, load_many
-from csops_lib.metrics import kpis
+from csops_lib.metrics import kpis as kpi_metrics
 from csops_lib.metrics.funnel import inconsistent_tally_rows, tally_funnel
+from csops_lib.metrics.rollups import rollup_kpis
 from csops_lib.settings.shop import resolve_params
 from csops_lib.store import read_store_tables, store_as_of
 
@@ -96,10 +97,10 @@ def kpi_table(tables: dict[str, pd.DataFrame | None], *, by: str = "date,agent",
     if "order_id" in orders.columns:  # one summation order whatever the source's row order,
         orders = orders.sort_values("order_id", kind="stable")  # so money rounds the same
     if view == "date,agent":
-        return kpis.agent_kpis(chats, orders, refunds=tables.get("refunds"),
+        return kpi_metrics.agent_kpis(chats, orders, refunds=tables.get("refunds"),
                                traffic=tables.get("traffic"), params=params,
                                date_from=date_from, date_to=date_to)
-    return kpis.store_kpis(chats, orders, traffic=tables.get("traffic"), params=params,
+    return kpi_metrics.store_kpis(chats, orders, traffic=tables.get("traffic"), params=params,
                            date_from=date_from, date_to=date_to)
 
 
@@ -218,3 +219,21 @@ def period_text(df: pd.DataFrame) -> str:
     return f"{first.date() if isinstance(first, (pd.Timestamp, dt.datetime)) else first}.." \
            f"{last.date() if isinstance(last, (pd.Timestamp, dt.datetime)) else last}"
 
+
+
+def kpis(store: str | os.PathLike, date_from=None, date_to=None, *, by: str = "date,agent",
+         per: str = "day", **params: Any) -> pd.DataFrame:
+    """The analyst's entry point (``csops_lib.kpis``): the KPI table of the period
+    [date_from, date_to] from a history store, exactly the table of
+    ``csops kpis --store STORE --from … --to … --by …`` (the store's partitions the period
+    needs are read: chats from ``followup_days`` before the period, so an order paid early in
+    the period is still credited to the session that led to it).
+
+    ``per="week"`` or ``"month"`` rolls the daily rows up with
+    :func:`csops_lib.metrics.rollups.rollup_kpis` (sums, rates recomputed from the sums);
+    ``params`` are shop thresholds (``slow_gap_s=90`` …), as ``--param`` on the command line.
+    """
+    run = run_kpis(store_dir=store, date_from=date_from, date_to=date_to, by=by,
+                   params=params or None)
+    keys = ("agent",) if run.by == "date,agent" else ("store",)
+    return rollup_kpis(run.table, per, keys)

@@ -87,3 +87,19 @@ def test_agent_compare_formulas_hand_computed():
     r = agent_compare.response_summary(s)
     assert r["p50"] == 15.0 and r["p90"] == pytest.approx(19.0)
     assert r["reply_rate"] == pytest.approx(2 / 3)
+
+
+def test_weekly_team_median_skips_agents_without_sessions():
+    from csops_lib.metrics.agent_compare import weekly_team_median
+
+    w = pd.DataFrame({
+        "week": pd.to_datetime(["2026-11-16"] * 4 + ["2026-11-23"] * 2),
+        "agent": ["a", "b", "c", "x", "a", "b"],
+        "sessions": [10, 20, 0, 99, 0, 0],
+        "reply_rate": [0.5, 0.9, 0.1, 0.0, 0.2, 0.3],
+    })
+    out = weekly_team_median(w, ["a", "b", "c"], ["sessions", "reply_rate"])
+    # week 1: a and b had sessions (c had none, x is not in the team): medians (10+20)/2, (0.5+0.9)/2
+    assert out["week"].tolist() == [pd.Timestamp("2026-11-16")]
+    assert out["sessions"].tolist() == [15.0]
+    assert out["reply_rate"].tolist() == [pytest.approx(0.7)]
