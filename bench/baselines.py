@@ -19,13 +19,13 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from csops_lib.settings.shop import resolve_params
+from csops_lib.store import data_files, read_store_table
 
 CHAT_COLUMNS = ["sent_at", "agent", "customer_id", "sender", "store", "category",
                 "agreed_to_buy"]
@@ -39,8 +39,6 @@ DAY_NS = 86_400 * 1_000_000_000
 def read_chats(store_dir, columns=CHAT_COLUMNS, compact: bool = True) -> pd.DataFrame:
     """The store's chats, only the given columns (a pruned read); ``compact``: the low-
     cardinality text columns as categoricals, as ``csops kpis --store`` reads them."""
-    from csops_lib.store import read_store_table
-
     return read_store_table(store_dir, "chats", columns=list(columns), compact=compact)
 
 
@@ -142,7 +140,7 @@ WITH raw AS (
   SELECT sent_at, trim(agent) AS agent, trim(customer_id) AS cust,
          lower(trim(sender)) AS sender, trim(category) AS category,
          CAST(sent_at AS DATE) AS d, filename AS f, file_row_number AS r
-  FROM read_parquet('{glob}', filename = true, file_row_number = true)
+  FROM read_parquet([{files}], filename = true, file_row_number = true)
   WHERE sent_at IS NOT NULL AND agent IS NOT NULL AND customer_id IS NOT NULL
     AND lower(trim(sender)) IN ('customer', 'agent', 'auto')
 ),
@@ -203,8 +201,9 @@ GROUP BY s.d, s.agent ORDER BY s.d, s.agent
 
 def duck_sql(store_dir, params: dict[str, Any] | None = None) -> str:
     p = resolve_params(params)
-    glob = str(Path(store_dir) / "chats" / "date=*" / "part.parquet")
-    return DUCK_SQL.format(glob=glob.replace("'", "''"), slow_gap=float(p["slow_gap_s"]),
+    files = ", ".join("'" + str(f).replace("'", "''") + "'"
+                      for f in data_files(store_dir, "chats"))  # the store's current files
+    return DUCK_SQL.format(files=files, slow_gap=float(p["slow_gap_s"]),
                            slow_times=int(p["slow_times"]), long_wait=float(p["long_wait_s"]),
                            w2=int(round(2 * float(p["concurrency_window_s"]) * 1e6)))
 

@@ -5,9 +5,9 @@ with seeds ``seed, seed + 1, ...``, all ending on the same day), so every messag
 response time and order follows the demo's distributions; only the keys are renamed per copy
 (agent ``小美#03``, customer ``c03-…``, store ``…#03``, order ``o03-…``) so that the copies do
 not merge. A 10 M-message store is thus ~40 shops × 10 agents × 56 days (~180 k messages a
-day), written like the real store: ``<dir>/<table>/date=YYYY-MM-DD/part.parquet`` (chats by
-``sent_at`` day, orders by ``created_at`` day, refunds by ``applied_at`` day), rows in the
-store's key order.
+day), written as a real store (:func:`csops_lib.store.create_store`: one Delta table per
+table, partitioned by the row's day, one ``create`` entry in the store's log), rows in the
+store's (day, key) order.
 
 Generated stores are cached: :func:`ensure_store` regenerates only when ``_bench_meta.json``
 is missing or describes other parameters.
@@ -22,20 +22,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from csops_lib import demo
-from csops_lib.schema import TABLES
+from csops_lib import demo, store
 
 BENCH_DIR = Path(__file__).resolve().parent
 DATA_DIR = BENCH_DIR / "data"
 END = "2026-11-22"  # a fixed last day, so generated data never depend on today's date
 META = "_bench_meta.json"
 TABLES_WRITTEN = ("chats", "orders", "refunds")
-#: the day column each table is partitioned by (first of ``schema.TABLES[t].day_columns``)
-DAY_COLUMN = {"chats": "sent_at", "orders": "created_at", "refunds": "applied_at"}
-GEN_VERSION = 1
+GEN_VERSION = 2  # 2: the Delta Lake store
 
 
 def _rename(tables: dict[str, pd.DataFrame], i: int) -> dict[str, pd.DataFrame]:
@@ -62,24 +57,6 @@ def _fast_affix(s: pd.Series, fmt: str, tag: str) -> pd.Series:
     return pd.Series(vals, index=s.index, dtype=s.dtype, name=s.name)
 
 
-def _write_table(frames: list[pa.Table], folder: Path, table: str) -> int:
-    """Write the concatenated frames by day into ``folder/table/date=…/part.parquet``."""
-    t = pa.concat_tables(frames, promote_options="default")
-    day_col = DAY_COLUMN[table]
-    day = pc.strftime(t[day_col], format="%Y-%m-%d")
-    t = t.append_column("_day", day)
-    key = [c for c in TABLES[table].key if c in t.column_names]
-    t = t.sort_by([("_day", "ascending")] + [(c, "ascending") for c in key])
-    days = t["_day"].to_numpy(zero_copy_only=False)
-    bounds = np.flatnonzero(np.r_[True, days[1:] != days[:-1], True])
-    t = t.drop_columns(["_day"])
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-        part = folder / table / f"date={days[a]}"
-        part.mkdir(parents=True, exist_ok=True)
-        pq.write_table(t.slice(a, b - a), part / "part.parquet")
-    return t.num_rows
-
-
 def generate_store(folder: Path, *, copies: int, weeks: int = 8, seed: int = 1,
                    end: str = END, progress: bool = True) -> dict:
     """Write a bench store of ``copies`` demo shops into ``folder`` (replaced); returns its
@@ -97,9 +74,11 @@ def generate_store(folder: Path, *, copies: int, weeks: int = 8, seed: int = 1,
         if progress and (i + 1) % 5 == 0:
             print(f"  generated {i + 1}/{copies} shops ({time.monotonic() - started:.0f} s)",
                   flush=True)
-    rows = {}
-    for name in TABLES_WRITTEN:
-        rows[name] = _write_table(parts.pop(name), tmp, name)
+    tables = {name: pa.concat_tables(parts.pop(name), promote_options="default")
+              for name in TABLES_WRITTEN}
+    rows = {name: t.num_rows for name, t in tables.items()}
+    store.create_store(tmp, tables, note=f"bench: {copies} demo shop(s) x {weeks} weeks")
+    del tables
     meta = {"version": GEN_VERSION, "copies": copies, "weeks": weeks, "seed": seed, "end": end,
             "rows": rows, "seconds": round(time.monotonic() - started, 1)}
     (tmp / META).write_text(json.dumps(meta, indent=1))

@@ -8,21 +8,34 @@ from pathlib import Path
 
 
 def _cmd_validate(args) -> int:
-    from csops_lib.loaders import LoadError, load
+    import pandas as pd
 
-    status = 0
+    from csops_lib.loaders import LoadError, load
+    from csops_lib.render.tables_out import write_csv
+
+    failed: list[str] = []
+    quarantined = []
     for path in args.files:
         try:
             _, report = load(path, args.table, sheet=args.sheet, report_date=args.date)
         except (LoadError, FileNotFoundError) as exc:
             print(f"error: {exc}", file=sys.stderr)
-            status = 1
+            failed.append(Path(path).name)
             continue
         print(report.summary())
-        if args.quarantine_out and report.rows_quarantined:
-            report.quarantine.to_csv(args.quarantine_out, index=False, encoding="utf-8-sig")
-            print(f"quarantined rows written to {args.quarantine_out}")
-    return status
+        if report.rows_quarantined:
+            quarantined.append(report.quarantine)
+    if args.quarantine_out and quarantined:
+        try:
+            write_csv(pd.concat(quarantined, ignore_index=True), args.quarantine_out)
+        except OSError as exc:
+            print(f"error: --quarantine-out {args.quarantine_out}: {exc}", file=sys.stderr)
+            return 1
+        print(f"quarantined rows written to {args.quarantine_out}")
+    if failed:
+        print(f"csops validate: {len(failed)} of {len(args.files)} file(s) could not be loaded: "
+              f"{', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _cmd_ingest(args) -> int:
@@ -34,7 +47,36 @@ def _cmd_ingest(args) -> int:
     except (LoadError, FileNotFoundError) as exc:
         print(f"error: {exc}\nnothing was written to the store", file=sys.stderr)
         return 1
+    except store.StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     print(result.summary())
+    return 0
+
+
+def _cmd_history(args) -> int:
+    from csops_lib import store
+
+    try:
+        if args.restore is not None:
+            record = store.restore(args.store, args.restore)
+            print(f"store restored to entry #{args.restore} (recorded as entry #{record['n']})")
+        print(store.history_text(args.store, files=args.files))
+    except store.StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_migrate(args) -> int:
+    from csops_lib import store
+
+    try:
+        for line in store.migrate(args.store):
+            print(line)
+    except store.StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -50,16 +92,23 @@ def _cmd_demo(args) -> int:
 
 def _cmd_report(args) -> int:
     from csops_lib import runner
-    from csops_lib.settings.shop import parse_overrides
+    from csops_lib.settings.shop import ParamError, parse_overrides
 
-    overrides = parse_overrides(args.param or [])
-    for name in ("week", "month", "date", "lang", "agent", "promo"):
-        value = getattr(args, name, None)
-        if value:
-            overrides[name] = value
     try:
-        html = runner.run(args.report, overrides, data_dir=args.data_dir, progress=True)
-    except runner.ReportError as exc:
+        overrides = parse_overrides(args.param or [])
+        # a text parameter keeps the text as typed (`agent=007` is not the number 7)
+        texts = runner.text_parameters(args.report) & set(overrides)
+        raw = {k.strip(): v for k, _, v in (str(i).partition("=") for i in args.param or [])}
+        overrides.update({k: raw[k] for k in texts if k in raw})
+        for name in ("week", "month", "date", "lang", "agent", "promo"):
+            value = getattr(args, name, None)
+            if value:
+                overrides[name] = value
+        if args.timeout is not None and args.timeout <= 0:
+            raise runner.ReportError(f"--timeout: expected seconds > 0, got {args.timeout}")
+        html = runner.run(args.report, overrides, data_dir=args.data_dir, progress=True,
+                          timeout=args.timeout)
+    except (runner.ReportError, ParamError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(html)
@@ -90,7 +139,7 @@ def _cmd_kpis(args) -> int:
             if rep.rows_quarantined or rep.warnings:
                 print(rep.summary(max_rows=3), file=sys.stderr)
         tables_out.write_table(run.table, args.out)
-    except (LoadError, FileNotFoundError, kx.ExportError) as exc:
+    except (LoadError, OSError, kx.ExportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     table = run.table
@@ -110,13 +159,14 @@ def _cmd_funnel(args) -> int:
         tables_out.check_out_path(args.out)
         result = kx.tally_funnel_files(args.files)
         tables_out.write_table(result.table, args.out)
-    except (LoadError, FileNotFoundError, kx.ExportError) as exc:
+        if args.quarantine_out:
+            tables_out.write_csv(result.quarantine, args.quarantine_out)
+    except (LoadError, OSError, kx.ExportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     for line in result.quarantine_lines():
         print(line, file=sys.stderr)
     if args.quarantine_out:
-        result.quarantine.to_csv(args.quarantine_out, index=False, encoding="utf-8-sig")
         print(f"quarantined rows written to {args.quarantine_out}", file=sys.stderr)
     where = f" → {args.out}" if args.out else ""
     print(f"funnel: {result.accounting()}, {kx.period_text(result.table)}, "
@@ -183,14 +233,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quarantine-out", metavar="CSV", help="write the quarantined rows here")
     p.set_defaults(func=_cmd_validate)
 
-    p = sub.add_parser("ingest", help="append exports into the Parquet history store",
-                       description="Load each FILE and merge it into the store by table and "
-                                   "day, deduplicated on each table's natural key: importing the "
-                                   "same export twice changes nothing.")
+    p = sub.add_parser("ingest", help="upsert exports into the history store (one atomic change)",
+                       description="Load each FILE and upsert its rows into the store on each "
+                                   "table's natural key, as one atomic, recorded change: a value "
+                                   "missing in a newer export never erases a known one; importing "
+                                   "the same export twice changes nothing; `csops history` lists "
+                                   "the ingests.")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--store", default="data/store", help="store folder (default: data/store)")
     p.add_argument("--table", help="table name (guessed from the headers when omitted)")
     p.set_defaults(func=_cmd_ingest)
+
+    p = sub.add_parser("history", help="list the changes of the history store; restore one",
+                       description="List every recorded change of the store, oldest first: "
+                                   "when, who, the files (with the start of their sha256), rows "
+                                   "new / updated / unchanged / quarantined per table, and the "
+                                   "Delta version of each table. --restore N puts the store back "
+                                   "to how it was right after entry N (recorded as a new entry; "
+                                   "nothing is deleted, so it can be undone the same way).")
+    p.add_argument("--store", default="data/store", help="store folder (default: data/store)")
+    p.add_argument("--restore", type=int, metavar="N", help="restore the store to entry N")
+    p.add_argument("--files", action="store_true",
+                   help="list every ingested file with its full sha256 and row counts")
+    p.set_defaults(func=_cmd_history)
+
+    p = sub.add_parser("migrate", help="convert a store of the old layout (date=…/part.parquet)",
+                       description="Convert a history store written by csops before the Delta "
+                                   "Lake store (<table>/date=YYYY-MM-DD/part.parquet, "
+                                   "_ingest_log.jsonl) into Delta tables, every row kept; the old "
+                                   "log is kept in the first history entry. `csops ingest` does "
+                                   "the same on its first run into such a store.")
+    p.add_argument("--store", default="data/store", help="store folder (default: data/store)")
+    p.set_defaults(func=_cmd_migrate)
 
     p = sub.add_parser("demo", help="write the seeded demo shop's exports and ingest them",
                        description="Generate a realistic seeded shop ending yesterday, write "
@@ -248,10 +322,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", help="day YYYY-MM-DD for the daily report (default: yesterday)")
     p.add_argument("--agent", help="agent name for the agent profile")
     p.add_argument("--promo", help="promo name for the promo retrospective")
-    p.add_argument("--lang", choices=["zh", "en"], help="label language (default: zh)")
+    p.add_argument("--lang", help="label language: zh (default) or en")
     p.add_argument("--data-dir", help="store folder (default: configured, else the demo)")
     p.add_argument("--param", action="append", metavar="KEY=VALUE",
-                   help="override a notebook parameter (repeatable)")
+                   help="override a notebook parameter (repeatable); xlsx_path must lie "
+                        "inside outputs/")
+    p.add_argument("--timeout", type=int, metavar="SECONDS",
+                   help="stop the report when one notebook cell runs longer (default: 600, "
+                        "or CSOPS_CELL_TIMEOUT_S)")
     p.set_defaults(func=_cmd_report)
 
     p = sub.add_parser("kpis", help="per-agent (or per-store) daily KPI table",

@@ -86,13 +86,14 @@ def _empty_chats() -> pd.DataFrame:
 
 def _batch(store_dir: str, a: pd.Timestamp, b: pd.Timestamp, orders: pd.DataFrame,
            refunds: pd.DataFrame | None, traffic: pd.DataFrame | None, p: dict[str, Any],
-           by: str) -> pd.DataFrame:
+           by: str, at: dict[str, Any] | None = None) -> pd.DataFrame:
     """KPI rows of the days [a, b]: the pandas function on just the data those days need
-    (refunds and traffic of the whole period only join onto rows of [a, b])."""
+    (refunds and traffic of the whole period only join onto rows of [a, b]). ``at``: the
+    store snapshot the client read (an ingest landing meanwhile is not mixed in)."""
 
     fd = pd.Timedelta(days=int(p["followup_days"]))
     look = pd.Timedelta(days=math.ceil(float(p["after_sales_lookback_days"])))
-    chats = store.read_store_table(store_dir, "chats", a - fd, b, compact=True)
+    chats = store.read_store_table(store_dir, "chats", a - fd, b, compact=True, at=at)
     if chats.columns.empty:
         chats = _empty_chats()
     paid = orders["paid_at"]
@@ -143,15 +144,16 @@ def kpis_dask(store_dir: str | os.PathLike, date_from=None, date_to=None,
     view = _view(by)
     if not Path(store_dir).is_dir():
         raise EngineError(f"{store_dir}: no such store folder")
-    rng = store.date_range(store_dir, "chats")
+    at = store.snapshot(store_dir)  # one recorded state of the store for every task
+    rng = store.date_range(store_dir, "chats", at=at)
     if rng is None:
         raise EngineError(f"{store_dir}: the store has no chats (run `csops ingest` first)")
     lo = pd.Timestamp(date_from).normalize() if date_from is not None else pd.Timestamp(rng[0])
     hi = pd.Timestamp(date_to).normalize() if date_to is not None else pd.Timestamp(rng[1])
     if p.get("as_of") is None:
-        p["as_of"] = store.store_as_of(store_dir)
+        p["as_of"] = store.store_as_of(store_dir, at=at)
     windows = store.store_windows(lo, hi, p)
-    orders = store.read_store_table(store_dir, "orders", *windows["orders"])
+    orders = store.read_store_table(store_dir, "orders", *windows["orders"], at=at)
     if orders.columns.empty:
         raise EngineError(f"{store_dir}: the store has no orders for {lo.date()}..{hi.date()}")
     if "order_id" in orders.columns:  # the pandas engine's summation order
@@ -161,7 +163,7 @@ def kpis_dask(store_dir: str | os.PathLike, date_from=None, date_to=None,
     # refunds / traffic of the period, as the pandas engine reads them (small tables)
     small = {}
     for name in ("refunds", "traffic"):
-        frame = store.read_store_table(store_dir, name, *windows[name])
+        frame = store.read_store_table(store_dir, name, *windows[name], at=at)
         small[name] = None if frame.columns.empty else frame
     if view != "date,agent":
         small["refunds"] = None
@@ -170,7 +172,7 @@ def kpis_dask(store_dir: str | os.PathLike, date_from=None, date_to=None,
     shared = [dask.delayed(x, pure=True) if x is not None else None
               for x in (orders, small["refunds"], small["traffic"])]
     batch = dask.delayed(_batch, pure=True)
-    tasks = [batch(store_dir, a, b, *shared, p, view)
+    tasks = [batch(store_dir, a, b, *shared, p, view, at)
              for a, b in _days(lo, hi, max(1, int(days_per_task)))]
     parts = [part for part in _compute(tasks, scheduler) if len(part)]
     if not parts:

@@ -1,5 +1,11 @@
-"""Masking of customer PII (names, phone numbers, addresses) for reports meant for the boss."""
+"""Masking of customer PII (names, phone numbers, addresses): columns of tables for reports
+meant for the boss (:func:`mask_pii`), and free text such as chat messages (:func:`mask_text`,
+with the known PII strings of an orders table from :func:`order_pii`)."""
 from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
 
 import pandas as pd
 
@@ -37,3 +43,107 @@ def mask_pii(df: pd.DataFrame, *, keep_customer_id: bool = False) -> pd.DataFram
     if "customer_id" in out and not keep_customer_id:
         out["customer_id"] = mask_customer_id(out["customer_id"])
     return out
+
+
+# --------------------------------------------------------------------------- free text
+
+_DIGITS = re.compile(r"\d[\d\s-]{5,}\d")  # 7+ digits, maybe spaced or dashed (phones, ids)
+_CJK = "\u4e00-\u9fa5"
+_STOP = "\\s，。,.!?！？；;：:、"
+_UNIT = "(?:号楼|号|栋|幢|单元|室|楼|层|弄)"
+_ADDRESS = re.compile(
+    # 省/市/区 chains: 浙江省杭州市西湖区…, 杭州市西湖区…
+    rf"[{_CJK}]{{1,12}}(?:省|自治区)?[{_CJK}]{{1,12}}(?:市|州|盟)[{_CJK}]{{1,12}}"
+    rf"(?:区|县|旗)[^{_STOP}]*"
+    # a town or district, then a street or village: 西湖区文三路, 城关镇王家村, 杭州市文一路
+    rf"|[{_CJK}]{{1,8}}(?:市|区|县|镇|乡|街道)[{_CJK}]{{1,10}}"
+    rf"(?:路|大街|街|巷|村|胡同|小区|花园|大厦|公寓)"
+    # a number with a unit: 文三路88号, 3栋1201室, 5单元
+    rf"|[{_CJK}A-Za-z0-9]{{0,12}}\d+\s*{_UNIT}(?:[\dA-Za-z-]+\s*{_UNIT}?)*")
+#: a name introduced as one: 我叫张伟, 收货人：李娜, 姓名 王小明 (the words that follow)
+_NAME = re.compile(
+    rf"(我叫|我的名字是|我的名字叫|名字是|名字叫|本人|收货人|收件人|联系人|姓名)"
+    rf"([:：\s]*(?:是|为|叫)?[:：\s]*)"
+    rf"(?!改|换|写|填|错|不|要|能|可|的|信息|电话|手机|地址|名字|姓名)"
+    rf"([{_CJK}]{{2,4}}?|[A-Za-z][A-Za-z. ]{{0,30}}[A-Za-z])"
+    rf"(?=[{_STOP}]|电话|手机|号码|地址|住|在|$)")
+
+
+def pii_set(pii: Iterable[str]) -> frozenset[str]:
+    """The known PII strings worth masking: text of two or more characters, stripped."""
+    return frozenset(s.strip() for s in pii if isinstance(s, str) and len(s.strip()) >= 2)
+
+
+def order_pii(orders: pd.DataFrame) -> frozenset[str]:
+    """The PII strings of an orders table to blank out of customers' texts (:func:`mask_text`):
+    customer names, phones, whole addresses and their details (the words after province,
+    city and district, and the street name before its number)."""
+    out: set[str] = set()
+    for col in ("customer_name", "phone"):
+        if col in orders.columns:
+            out.update(orders[col].dropna().astype(str))
+    if "address" in orders.columns:
+        for a in orders["address"].dropna().astype(str):
+            out.update((a, a.replace(" ", "")))
+            parts = a.split()
+            if len(parts) > 3:
+                detail = " ".join(parts[3:])
+                out.add(detail)
+                street = re.match(rf"[{_CJK}]{{2,}}", detail)
+                if street:
+                    out.add(street.group(0))
+    return pii_set(out)
+
+
+@lru_cache(maxsize=8)
+def _pii_index(pii: frozenset[str]) -> dict[str, tuple[int, ...]]:
+    """First two characters of the PII strings → their lengths, longest first: a text is
+    searched only where a PII string may start (fast for the thousands of names of a shop)."""
+    index: dict[str, set[int]] = {}
+    for s in pii:
+        index.setdefault(s[:2], set()).add(len(s))
+    return {k: tuple(sorted(v, reverse=True)) for k, v in index.items()}
+
+
+def _known_spans(text: str, pii: frozenset[str]) -> list[tuple[int, int]]:
+    """Where the known PII strings occur in ``text`` (longest match at each position)."""
+    index = _pii_index(pii)
+    spans, i = [], 0
+    while i < len(text):
+        for n in index.get(text[i:i + 2], ()):
+            if text[i:i + n] in pii:
+                spans.append((i, i + n))
+                i += n
+                break
+        else:
+            i += 1
+    return spans
+
+
+def _digits(m: re.Match) -> str:
+    d = re.sub(r"\D", "", m.group(0))
+    return d[:3] + "*" * (len(d) - 5) + d[-2:]
+
+
+def mask_text(text: str, pii: Iterable[str] = ()) -> str:
+    """``text`` safe to show and to mine: runs of 7+ digits masked (``13812345678`` →
+    ``138******78``), then every known PII string, address-like run (省/市/区 chains,
+    ``文三路88号``, ``3栋1201室``) and name after ``我叫`` / ``收货人`` / ``姓名`` … replaced by
+    ``***`` (overlapping finds merged, so one hides no part of another)."""
+    out = _DIGITS.sub(_digits, str(text))
+    pii = pii if isinstance(pii, frozenset) else pii_set(pii)
+    spans = _known_spans(out, pii) if pii else []
+    spans += [m.span(3) for m in _NAME.finditer(out)]
+    spans += [m.span() for m in _ADDRESS.finditer(out)]
+    if not spans:
+        return out
+    parts, last = [], 0
+    for start, end in sorted(spans):
+        if start > last:
+            parts.append(out[last:start])
+            parts.append("***")
+        elif not parts:
+            parts.append("***")
+        last = max(last, end)
+    parts.append(out[last:])
+    return "".join(parts)

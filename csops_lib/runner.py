@@ -3,35 +3,61 @@
 `render("weekly", {"week": "2026-W47"})`:
 1. parameters = `params/<report>.yaml` ∪ overrides; unknown keys are rejected against the
    notebook's `parameters` cell (`papermill.inspect_notebook`), since papermill only warns,
-   and the values of the report's settings model (`csops_lib.settings.<module>`, see
-   :data:`SETTINGS_MODULES`) are validated before any kernel starts;
+   the values of the report's settings model (`csops_lib.settings.<module>`, see
+   :data:`SETTINGS_MODULES`) are validated, and every other value is checked against the
+   type its notebook declares, the language against the catalog's, the period texts against
+   the calendar, the agent and the promo against the store: all before any kernel starts,
+   each a one-line :class:`ReportError`;
 2. papermill executes the notebook (kernel `python3`, project root as working directory) into
-   `outputs/<report>/<period>/.<report>.executed.ipynb`;
+   `outputs/<report>/<period>/.<report>.executed.ipynb`, with a timeout per cell
+   (:data:`CELL_TIMEOUT_S`); the kernel talks over local IPC sockets (no TCP port) and its own
+   messages go to `.<report>.kernel.log` beside it, never to the console;
 3. nbconvert's HTML exporter converts it (input hidden, `remove_cell`-tagged cells and stderr
-   streams dropped) to a temporary file that is renamed over `<report>.html`, so a failed run
-   never replaces the last good report (the executed notebook is kept for debugging).
+   streams dropped, no script, style or font from the network: the page opens offline) to a
+   temporary file that is renamed over `<report>.html`, so a failed run never replaces the
+   last good report (the executed notebook is kept for debugging).
+
+Every folder and file name built from data or the command line (a promo, an agent, a period)
+is one safe path component (:func:`csops_lib.settings.paths.safe_name`) and every path written
+is checked to lie inside the outputs folder (`outputs/` or ``out_root``), an ``xlsx_path``
+given by the user included (:func:`csops_lib.settings.paths.inside_outputs`).
 """
 from __future__ import annotations
 
 import datetime as dt
 import importlib
+import logging
+import math
 import os
+import re
+import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import nbformat
 import yaml
+from jupyter_client.manager import AsyncKernelManager
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
+from traitlets import Unicode, default
 from traitlets.config import Config
 
 from csops_lib import periods, store
 from csops_lib.demo.build import ensure_demo_store
-from csops_lib.render.labels import label
+from csops_lib.metrics.promo import UnknownPromoError, promo_window
+from csops_lib.render.labels import LANGS, label
 from csops_lib.reports.agent_profile import UnknownAgentError, check_agent
 from csops_lib.settings.base import Settings, SettingsError
-from csops_lib.settings.paths import project_root
+from csops_lib.settings.paths import (
+    UnsafePathError,
+    inside_outputs,
+    outputs_dir,
+    project_root,
+    safe_name,
+)
 
 #: report name → notebook file in notebooks/
 REPORTS = {
@@ -72,6 +98,16 @@ RUNNER_PARAMETERS = {
     "what_if": {"data_dir", "lang", "week"},
 }
 
+#: seconds one notebook cell may run before the report is abandoned (so no parameter can hang
+#: a run); ``CSOPS_CELL_TIMEOUT_S`` or ``csops report --timeout`` change it
+CELL_TIMEOUT_S = 600
+#: notebook parameters that name a period: parameter → the period kind its text must be
+PERIOD_TEXTS = {"week": "week", "month": "month", "date": "day", "date_from": "day",
+                "date_to": "day"}
+#: the values a notebook parameter declared with a type accepts (papermill's type names)
+PARAM_TYPES = {"int": ((int,), "a whole number"), "float": ((int, float), "a number"),
+               "str": ((str,), "text"), "bool": ((bool,), "true or false")}
+
 
 def settings_model(report: str) -> type[Settings] | None:
     """The settings model of ``report`` (the :class:`Settings` subclass defined in its module
@@ -109,6 +145,44 @@ def html_title(report: str, params: dict[str, Any], period_label: str) -> str:
 
 class ReportError(RuntimeError):
     """A report could not be produced; the message says why and where the log is."""
+
+
+def cell_timeout() -> int:
+    """Seconds a cell may run: ``CSOPS_CELL_TIMEOUT_S`` when set, else :data:`CELL_TIMEOUT_S`."""
+    text = os.environ.get("CSOPS_CELL_TIMEOUT_S", "").strip()
+    if not text:
+        return CELL_TIMEOUT_S
+    if not text.isdigit() or int(text) <= 0:
+        raise ReportError(f"CSOPS_CELL_TIMEOUT_S: expected a whole number of seconds > 0, "
+                          f"got {text!r}")
+    return int(text)
+
+
+class ReportKernelManager(AsyncKernelManager):
+    """The report's kernel: local IPC sockets in a private folder on POSIX (no TCP port is
+    opened, so ipykernel has no unencrypted transport to warn about) and the kernel process's
+    own stdout/stderr in :attr:`kernel_log`, so none of its messages reaches the console."""
+
+    kernel_log = Unicode("", config=True, help="file receiving the kernel's stdout/stderr")
+    ipc_dir = Unicode("", config=True, help="folder of the IPC sockets (POSIX)")
+
+    @default("transport")
+    def _transport_default(self) -> str:
+        return "ipc" if os.name == "posix" and self.ipc_dir else "tcp"
+
+    @default("ip")
+    def _ip_default(self) -> str:
+        if self.transport == "ipc":
+            return os.path.join(self.ipc_dir, "k")  # short: socket paths are ~100 bytes at most
+        return super()._ip_default()
+
+    async def start_kernel(self, **kw: Any) -> None:
+        if not self.kernel_log:
+            return await super().start_kernel(**kw)
+        with open(self.kernel_log, "ab") as log:  # the child keeps its own copy of the handle
+            kw.setdefault("stdout", log)
+            kw.setdefault("stderr", log)
+            return await super().start_kernel(**kw)
 
 
 class DropStderr(Preprocessor):
@@ -153,7 +227,8 @@ def check_settings(report: str, file_values: dict[str, Any], params: dict[str, A
 
 def report_params(report: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """`params/<report>.yaml` merged with overrides, checked against the notebook's parameters
-    (unknown keys) and the report's settings model (invalid values)."""
+    (unknown keys, declared types), the report's settings model (invalid values), the
+    catalog's languages and the calendar (period texts)."""
     path = project_root() / "params" / f"{report}.yaml"
     from_file = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}) if path.exists() else {}
     params = {**from_file, **(overrides or {})}
@@ -167,16 +242,111 @@ def report_params(report: str, overrides: dict[str, Any] | None = None) -> dict[
             f"the notebook takes: {', '.join(sorted(known))}"
         )
     check_settings(report, from_file, params, str(path))
+    check_types(report, params, known, from_file, str(path))
+    check_values(report, params)
     return params
 
 
+def text_parameters(report: str) -> set[str]:
+    """The notebook parameters declared as text (``agent: str``): the command line passes
+    their values as typed, so an agent ``007`` stays ``"007"``."""
+    return {k for k, v in notebook_parameters(report).items()
+            if v.get("inferred_type_name") == "str"}
+
+
+def check_types(report: str, params: dict[str, Any], known: dict[str, Any],
+                file_values: dict[str, Any], where_file: str) -> None:
+    """Each value has the type its notebook's `parameters` cell declares (``top: int = 5``:
+    a whole number; a float: a finite number; ``lang: str``: text), else a one-line
+    :class:`ReportError` naming the parameter and where it came from."""
+    for key, value in params.items():
+        declared = (known.get(key) or {}).get("inferred_type_name")
+        if declared not in PARAM_TYPES:
+            continue
+        types, what = PARAM_TYPES[declared]
+        ok = isinstance(value, types) and (declared == "bool" or not isinstance(value, bool))
+        if ok and declared == "float" and not math.isfinite(value):
+            ok, what = False, "a finite number"
+        if not ok:
+            where = where_file if key in file_values and file_values[key] == value \
+                else "overrides"
+            raise ReportError(f"report {report!r}: {where}: {key}: expected {what} "
+                              f"(got {value!r})")
+
+
+def check_values(report: str, params: dict[str, Any]) -> None:
+    """The language is one of the catalog's, ``period`` is week or month, and each period
+    text (``week``, ``month``, ``date``, ``date_from``, ``date_to``) names a real period;
+    else a one-line :class:`ReportError`."""
+    lang = params.get("lang", "zh")
+    if lang not in LANGS:
+        raise ReportError(f"report {report!r}: lang: {lang!r} is not available; "
+                          f"use {' or '.join(LANGS)}")
+    if params.get("period", "week") not in ("week", "month"):
+        raise ReportError(f"report {report!r}: period: expected week or month "
+                          f"(got {params['period']!r})")
+    days = {}
+    for key, kind in PERIOD_TEXTS.items():
+        value = params.get(key)
+        if value in (None, ""):
+            continue
+        try:
+            days[key] = periods.resolve(kind, str(value))
+        except ValueError as exc:
+            raise ReportError(f"report {report!r}: {key}: {exc}") from None
+    if "date_from" in days and "date_to" in days and days["date_from"].start > days["date_to"].start:
+        raise ReportError(f"report {report!r}: date_from {params['date_from']} is after "
+                          f"date_to {params['date_to']}")
+
+
+#: nbconvert's lab template without anything fetched from the network: its head loads
+#: require.js and MathJax from a CDN, and a module script imports mermaid from one; the reports
+#: need none of them (no code, no widget, no formula), so these blocks are emptied, and so are
+#: the outputs that would carry a script (JavaScript and widget views)
+OFFLINE_TEMPLATE = "csops_offline.html.j2"
+_OFFLINE_SOURCE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block data_javascript scoped -%}{%- endblock data_javascript -%}
+{%- block data_widget_view scoped -%}{%- endblock data_widget_view -%}
+"""
+#: an element that would fetch from the network (script/link/img/iframe/source with an
+#: http(s) or protocol-relative address) and CSS ``@import`` / ``url()`` of one
+_EXTERNAL_TAG = re.compile(
+    r"""<(script|link|img|iframe|source|embed|object)\b[^>]*?\b(src|href|data)\s*=\s*["']?"""
+    r"""\s*(https?:)?//[^>]*>(\s*</\1\s*>)?""", re.IGNORECASE)
+_EXTERNAL_CSS = re.compile(r"""(@import\s+)?url\(\s*["']?\s*(https?:)?//[^)]*\)\s*;?""",
+                           re.IGNORECASE)
+
+
+def external_references(body: str) -> list[str]:
+    """The elements and CSS rules of ``body`` that would load something from the network
+    (plain ``<a href>`` links excepted: they load nothing until clicked)."""
+    return ([m.group(0) for m in _EXTERNAL_TAG.finditer(body)]
+            + [m.group(0) for m in _EXTERNAL_CSS.finditer(body)])
+
+
+def offline(body: str) -> str:
+    """``body`` without any element or CSS rule that loads from the network (a safety net
+    behind the offline template: what it missed is removed, never fetched)."""
+    return _EXTERNAL_CSS.sub("", _EXTERNAL_TAG.sub("", body))
+
+
 def html_exporter() -> HTMLExporter:
-    """nbconvert's HTML exporter configured for boss reports (no code, no prompts, no stderr)."""
+    """nbconvert's HTML exporter configured for boss reports (no code, no prompts, no stderr,
+    nothing loaded from the network: :data:`OFFLINE_TEMPLATE`)."""
     c = Config()
     c.TagRemovePreprocessor.enabled = True
     c.TagRemovePreprocessor.remove_cell_tags = ("remove_cell", "parameters", "injected-parameters")
     c.TagRemovePreprocessor.remove_input_tags = ("remove_input",)
-    exporter = HTMLExporter(config=c, exclude_input=True, exclude_input_prompt=True,
+    # an output carrying both HTML and a script shows its HTML (the script is never written)
+    c.NbConvertBase.display_data_priority = [
+        "text/html", "text/markdown", "image/svg+xml", "image/png", "image/jpeg", "text/plain"]
+    exporter = HTMLExporter(config=c, template_name="lab", template_file=OFFLINE_TEMPLATE,
+                            extra_loaders=[jinja2.DictLoader({OFFLINE_TEMPLATE: _OFFLINE_SOURCE})],
+                            exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True, embed_images=True)
     exporter.register_preprocessor(DropStderr(), enabled=True)
     return exporter
@@ -188,36 +358,101 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def render(report: str, overrides: dict[str, Any] | None = None, *,
-           period_label: str, out_root: str | os.PathLike | None = None,
-           progress: bool = True) -> Path:
-    """Execute and convert one report; return the HTML path (see the module docstring)."""
+def output_paths(report: str, period_label: str, out_root: str | os.PathLike | None = None
+                 ) -> tuple[Path, Path]:
+    """(the outputs folder, the report's own folder ``<root>/<report>/<label>``): the label
+    (a period, a promo or an agent from data or the command line) made one safe path
+    component, and the folder checked to lie inside the outputs folder."""
+    root = Path(out_root) if out_root is not None else outputs_dir()
+    try:
+        return root, inside_outputs(root / safe_name(report) / safe_name(period_label), root)
+    except UnsafePathError as exc:
+        raise ReportError(f"report {report!r}: {exc}") from None
+
+
+def workbook_path(report: str, given, out_dir: Path, root: Path) -> str:
+    """The workbook the notebook writes: ``<out_dir>/<report>.xlsx``, or the ``xlsx_path``
+    the user gave, which must be an .xlsx file inside the outputs folder ``root``."""
+    if given in (None, ""):
+        return str(out_dir / f"{report}.xlsx")
+    try:
+        path = inside_outputs(str(given), root)
+    except UnsafePathError as exc:
+        raise ReportError(f"report {report!r}: xlsx_path: {exc}") from None
+    if path.suffix.lower() != ".xlsx" or path.is_dir():
+        raise ReportError(f"report {report!r}: xlsx_path: {given}: expected an .xlsx file")
+    return str(path)
+
+
+def execute(notebook: Path, executed: Path, params: dict[str, Any], *, timeout: int,
+            log_path: Path, progress: bool = False) -> None:
+    """Run ``notebook`` into ``executed`` with papermill: each cell at most ``timeout``
+    seconds, the kernel on private IPC sockets (POSIX), and everything the kernel process and
+    papermill's logger say written to ``log_path`` rather than the console. Raises
+    papermill's or nbclient's exception when a cell fails or times out."""
     import papermill  # slow to import (jupyter client stack): only when a report runs
 
-    root = project_root()
-    out_dir = Path(out_root or root / "outputs") / report / period_label
-    out_dir.mkdir(parents=True, exist_ok=True)
-    executed = out_dir / f".{report}.executed.ipynb"
-    html_path = out_dir / f"{report}.html"
-    params = report_params(report, overrides)
-    if "xlsx_path" in notebook_parameters(report) and not params.get("xlsx_path"):
-        params["xlsx_path"] = str(out_dir / f"{report}.xlsx")  # the report's Excel workbook
-    started = time.monotonic()
+    sockets = tempfile.mkdtemp(prefix="csops-k") if os.name == "posix" else ""
+    cfg = Config()
+    cfg.ReportKernelManager.kernel_log = str(log_path)
+    cfg.ReportKernelManager.ipc_dir = sockets
+    logger = logging.getLogger("papermill")
+    handler = logging.FileHandler(log_path, encoding="utf-8")
+    saved = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False  # nbclient's "Timeout waiting…" lines go to the log, not stderr
     try:
         papermill.execute_notebook(
-            str(notebook_path(report)), str(executed), parameters=params,
-            kernel_name="python3", cwd=str(root), progress_bar=progress, log_output=False,
-        )
-    except papermill.PapermillExecutionError as exc:
+            str(notebook), str(executed), parameters=params, kernel_name="python3",
+            cwd=str(project_root()), progress_bar=progress, log_output=False,
+            execution_timeout=timeout, kernel_manager_class=ReportKernelManager, config=cfg)
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = saved
+        handler.close()
+        if sockets:
+            shutil.rmtree(sockets, ignore_errors=True)
+
+
+def render(report: str, overrides: dict[str, Any] | None = None, *,
+           period_label: str, out_root: str | os.PathLike | None = None,
+           progress: bool = True, timeout: int | None = None) -> Path:
+    """Execute and convert one report; return the HTML path (see the module docstring).
+    Every parameter is checked, and every path, before the output folder is created."""
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError  # jupyter stack: lazy
+    from papermill import PapermillExecutionError  # slow to import: only when a report runs
+
+    params = report_params(report, overrides)
+    root, out_dir = output_paths(report, period_label, out_root)
+    if "xlsx_path" in notebook_parameters(report):
+        params["xlsx_path"] = workbook_path(report, params.get("xlsx_path"), out_dir, root)
+    timeout = timeout or cell_timeout()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    executed = out_dir / f".{report}.executed.ipynb"
+    log_path = out_dir / f".{report}.kernel.log"
+    html_path = out_dir / f"{report}.html"
+    kept = (f"the executed notebook is kept for debugging: {executed}\n"
+            f"the last good report (if any) is untouched: {html_path}")
+    started = time.monotonic()
+    try:
+        execute(notebook_path(report), executed, params, timeout=timeout, log_path=log_path,
+                progress=progress)
+    except CellTimeoutError as exc:
+        raise ReportError(f"report {report!r}: a cell ran longer than {timeout} s and was "
+                          f"stopped (CSOPS_CELL_TIMEOUT_S or --timeout)\n{kept}") from exc
+    except DeadKernelError as exc:
+        raise ReportError(f"report {report!r}: the kernel died ({exc}); its log: "
+                          f"{log_path}\n{kept}") from exc
+    except PapermillExecutionError as exc:
         raise ReportError(
             f"report {report!r} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}\n"
-            f"the executed notebook is kept for debugging: {executed}\n"
-            f"the last good report (if any) is untouched: {html_path}"
-        ) from exc
+            + kept) from exc
     nb = nbformat.read(executed, as_version=4)
     nb.metadata["title"] = html_title(report, params, period_label)
     body, _ = html_exporter().from_notebook_node(nb, resources={"metadata": {"name": report}})
-    _atomic_write(html_path, body)
+    _atomic_write(html_path, offline(body))
+    if log_path.exists() and not log_path.stat().st_size:
+        log_path.unlink()  # the kernel said nothing: no empty log left behind
     if progress:
         print(f"{report}: {time.monotonic() - started:.1f} s, "
               f"{html_path.stat().st_size / 1e6:.1f} MB, {dt.datetime.now():%H:%M:%S}",
@@ -245,31 +480,66 @@ def output_label(report: str, params: dict[str, Any], period_label: str | None) 
     return str(period_label)
 
 
+def data_folder(data_dir=None, *, progress: bool = True) -> Path:
+    """The store to report on: ``data_dir`` when given (it must be a folder), else the
+    configured one, else the demo store (built on first use); a one-line error otherwise."""
+    try:
+        folder = Path(data_dir) if data_dir else ensure_demo_store(progress=progress)
+    except FileNotFoundError as exc:
+        raise ReportError(str(exc)) from None
+    if not folder.is_dir():
+        raise ReportError(f"data_dir {folder}: no such folder (a store written by "
+                          f"`csops ingest FILE… --store {folder}`)")
+    return folder
+
+
+def check_subject(report: str, folder: Path, overrides: dict[str, Any]) -> None:
+    """The agent (agent profile) and the promo (promo retrospective) exist in the store;
+    the promo is resolved to its name (the latest promo when none is given), so the output
+    folder is named after it. One-line :class:`ReportError` listing the known ones."""
+    if report == "agent" and overrides.get("agent") not in (None, ""):
+        try:
+            check_agent(folder, str(overrides["agent"]))
+        except UnknownAgentError as exc:
+            raise ReportError(str(exc)) from exc
+    if report == "promo":
+        try:
+            info = promo_window(store.read(folder, "promos"), overrides.get("promo") or None)
+        except UnknownPromoError as exc:
+            raise ReportError(str(exc)) from exc
+        overrides["promo"] = info["name"]
+
+
 def run(report: str, overrides: dict[str, Any] | None = None, *, data_dir=None,
-        out_root=None, progress: bool = True) -> Path:
+        out_root=None, progress: bool = True, timeout: int | None = None) -> Path:
     """Resolve the data folder and the period, then `render` the report; return the HTML path.
 
     The period parameter (e.g. `week`) defaults to the last complete period within the data,
     and is passed to the notebook resolved, so the notebook and the output path agree.
+    Every user-caused problem (a bad period, an unknown agent or promo, a bad value, a path
+    outside the outputs folder) is a one-line :class:`ReportError` before any kernel starts.
     """
     overrides = dict(overrides or {})
     notebook_path(report)  # an unknown report fails before any work
-    folder = Path(data_dir) if data_dir else ensure_demo_store(progress=progress)
+    folder = data_folder(data_dir or overrides.get("data_dir") or None, progress=progress)
+    check_values(report, overrides)  # period texts, language: before reading the store
     label_ = None
-    if report in PERIOD_PARAM:
-        kind, key = PERIOD_PARAM[report]
-        if overrides.get("period") == "month" or overrides.get("month"):
-            kind, key = "month", "month"
-        span = store.date_range(folder, "orders")
-        period = periods.resolve(kind, overrides.get(key) or None,
-                                 data_end=span[1] if span else None)
-        overrides[key] = period.label
-        label_ = period.label
-    overrides["data_dir"] = str(folder)
-    if report == "agent" and overrides.get("agent"):  # an unknown name fails before a kernel
-        try:
-            check_agent(folder, overrides["agent"])
-        except UnknownAgentError as exc:
-            raise ReportError(str(exc)) from exc
+    try:  # a store in the old layout or damaged is one line naming it and the repair
+        if report in PERIOD_PARAM:
+            kind, key = PERIOD_PARAM[report]
+            if overrides.get("period") == "month" or overrides.get("month"):
+                kind, key = "month", "month"
+            span = store.date_range(folder, "orders")
+            try:
+                period = periods.resolve(kind, overrides.get(key) or None,
+                                         data_end=span[1] if span else None)
+            except ValueError as exc:
+                raise ReportError(f"report {report!r}: {key}: {exc}") from None
+            overrides[key] = period.label
+            label_ = period.label
+        overrides["data_dir"] = str(folder)
+        check_subject(report, folder, overrides)
+    except store.StoreError as exc:
+        raise ReportError(f"report {report!r}: {exc}") from None
     return render(report, overrides, period_label=output_label(report, overrides, label_),
-                  out_root=out_root, progress=progress)
+                  out_root=out_root, progress=progress, timeout=timeout)

@@ -25,13 +25,32 @@ bool          yes / no                                   ``boolean``
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+
+# --------------------------------------------------------------------------- plausible values
+#: the largest amount (yuan) one order line, order or refund may carry; above it a value is
+#: a typo or an attack (``1e309``), and the row is quarantined rather than summed
+MAX_ORDER_AMOUNT_YUAN = 10_000_000
+#: the largest aggregated amount (an agent's or a store's sales, a promo's target, yuan)
+MAX_TOTAL_AMOUNT_YUAN = 10_000_000_000
+#: the earliest plausible day of any date or time in an export
+MIN_PLAUSIBLE_DATE = dt.date(2000, 1, 1)
+#: how far after today a date may lie (a promo planned ahead, a shift roster)
+MAX_DAYS_AHEAD = 366
+
+
+def latest_plausible_date(today: dt.date | None = None) -> dt.date:
+    """The last plausible day of a date in an export: today + :data:`MAX_DAYS_AHEAD`."""
+    return (today or dt.date.today()) + dt.timedelta(days=MAX_DAYS_AHEAD)
+
 
 KINDS = ("text", "enum", "datetime", "date", "int", "float", "rate", "duration", "money", "bool")
 NUMERIC_KINDS = ("int", "float", "rate", "duration", "money")
@@ -57,7 +76,10 @@ class Column:
     ``aliases``: export headers that mean this column, besides the canonical name itself
     (matched after :func:`normalize_header`).
     ``min_value`` / ``max_value``: inclusive bounds checked by the pandera schema; numeric
-    kinds other than ``float`` are never negative unless ``min_value`` says otherwise.
+    kinds other than ``float`` are never negative unless ``min_value`` says otherwise, and
+    money is at most :data:`MAX_ORDER_AMOUNT_YUAN` unless ``max_value`` says otherwise.
+    Every numeric value must be finite; every date lies between :data:`MIN_PLAUSIBLE_DATE`
+    and :func:`latest_plausible_date`.
     ``helper``: an input used only to derive another column, dropped from the result.
     """
 
@@ -80,6 +102,8 @@ class Column:
             object.__setattr__(self, "min_value", 0)
         if self.max_value is None and self.kind == "rate":
             object.__setattr__(self, "max_value", 1)
+        if self.max_value is None and self.kind == "money":
+            object.__setattr__(self, "max_value", MAX_ORDER_AMOUNT_YUAN)
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -231,7 +255,7 @@ AGENT_STATS = TableSpec(
         _c("inquiry_conversion", "rate", "询单->最终付款成功率", "询单->最终付款转化率",
            "询单转化率", "询单最终付款成功率"),
         _c("next_day_paid", "int", "询单->次日付款人数", "询单次日付款人数"),
-        _c("sales", "money", "销售额", "客服销售额"),
+        _c("sales", "money", "销售额", "客服销售额", max_value=MAX_TOTAL_AMOUNT_YUAN),
         _c("aov", "money", "客单价"),
         _c("items_per_buyer", "float", "客件数", min_value=0),
         _c("reply_rate", "rate", "客服回复率", "回复率"),
@@ -397,7 +421,8 @@ PROMOS = TableSpec(
         _c("team", "text", "组别", "小组", "团队"),
         _c("agent", "text", "客服", "姓名"),
         _c("target_orders", "int", "目标单量", "目标订单数", "订单目标", "orders target"),
-        _c("target_sales", "money", "目标销售额", "销售额目标", "sales target"),
+        _c("target_sales", "money", "目标销售额", "销售额目标", "sales target",
+           max_value=MAX_TOTAL_AMOUNT_YUAN),
     ),
     key=("name", "team", "agent"),
 )
@@ -437,12 +462,26 @@ def get_spec(table: str) -> TableSpec:
         raise KeyError(f"unknown table {table!r}; known: {', '.join(TABLES)}") from None
 
 
+def _finite(values: pd.Series) -> pd.Series:
+    return pd.Series(np.isfinite(values.to_numpy(dtype="float64", na_value=np.nan)),
+                     index=values.index)
+
+
 def _checks(col: Column) -> list[pa.Check]:
     checks = []
+    if col.kind in NUMERIC_KINDS:
+        checks.append(pa.Check(_finite, error="must be a finite number"))
+    if col.kind in ("date", "datetime"):
+        first, last = MIN_PLAUSIBLE_DATE, latest_plausible_date()
+        checks.append(pa.Check.in_range(
+            pd.Timestamp(first), pd.Timestamp(last) + pd.Timedelta(days=1),
+            include_max=False, error=f"must be a date between {first} and {last}"))
     if col.min_value is not None:
-        checks.append(pa.Check.ge(col.min_value, error=f"must be at least {col.min_value:g}"))
+        checks.append(pa.Check.ge(col.min_value,
+                                  error=f"must be at least {col.min_value:,.15g}"))
     if col.max_value is not None:
-        checks.append(pa.Check.le(col.max_value, error=f"must be at most {col.max_value:g}"))
+        checks.append(pa.Check.le(col.max_value,
+                                  error=f"must be at most {col.max_value:,.15g}"))
     if col.choices:
         checks.append(pa.Check.isin(col.choices, error=f"must be one of {', '.join(col.choices)}"))
     return checks
@@ -453,7 +492,8 @@ def schema_for(table: str) -> pa.DataFrameSchema:
 
     Columns are optional (an export may lack optional columns) and extra columns are
     allowed; dtypes, nullability, bounds (counts ≥ 0, quantity ≥ 1, rates in [0, 1], money
-    and durations ≥ 0) and allowed values are checked. Helper columns are not part of it.
+    and durations ≥ 0, money ≤ its cap, numbers finite, dates in the plausible range) and
+    allowed values are checked. Helper columns are not part of it.
     """
     spec = get_spec(table)
     return pa.DataFrameSchema(

@@ -38,3 +38,32 @@ def test_month_and_shift():
     assert p.shift(-10).label == "2025-12"
     assert periods.week("2026-W01").shift(-1).label == "2025-W52"
     assert periods.resolve("month", today=dt.date(2026, 11, 23)).label == "2026-10"
+
+
+@pytest.mark.parametrize("kind, value, words", [
+    ("week", "2026-W99", "2026 has ISO weeks 1 to 53"),
+    ("week", "2025-W53", "2025 has ISO weeks 1 to 52"),
+    ("week", "2026-W00", "2026 has ISO weeks 1 to 53"),
+    ("week", "last week", "expected an ISO week such as 2026-W47"),
+    ("day", "2026-02-30", "February 2026 has 28 days"),
+    ("day", "2026-13-01", "there is no month 13"),
+    ("day", "0000-01-01", "there is no year 0"),
+    ("day", "2026/11/20x", "expected a date YYYY-MM-DD"),
+    ("month", "2026-13", "months run 1 to 12"),
+    ("month", "2026-00", "months run 1 to 12"),
+    ("month", "2026-02-30", "February 2026 has 28 days"),
+    ("week", "9999-12-31", "there is no year 9999"),
+])
+def test_bad_periods_are_one_line_value_errors_naming_the_value(kind, value, words):
+    with pytest.raises(ValueError) as err:
+        periods.resolve(kind, value)
+    message = str(err.value)
+    assert repr(value) in message and words in message and "\n" not in message
+
+
+def test_valid_edge_periods():
+    assert periods.resolve("week", "2026-W53").start == dt.date(2026, 12, 28)
+    assert periods.resolve("day", "2024-02-29").label == "2024-02-29"
+    assert periods.resolve("day", "2026-2-3").label == "2026-02-03"
+    assert periods.resolve("month", "2026-2").label == "2026-02"
+    assert periods.weeks_in(2026) == 53 and periods.weeks_in(2025) == 52

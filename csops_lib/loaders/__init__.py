@@ -13,9 +13,10 @@ from csops_lib.loaders.core import (
     LoadError,
     LoadReport,
     MissingColumnError,
+    UnexpectedLoadError,
     load,
     load_many,
 )
 
-__all__ = ["QUARANTINE_COLUMNS", "LoadError", "LoadReport", "MissingColumnError", "load",
-           "load_many"]
+__all__ = ["QUARANTINE_COLUMNS", "LoadError", "LoadReport", "MissingColumnError",
+           "UnexpectedLoadError", "load", "load_many"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineError, CalamineWorkbook
 
 from csops_lib.loaders.core import LoadError, LoadReport, MissingColumnError, load
 from csops_lib.schema import TABLES
@@ -71,7 +71,12 @@ def load_call_sheets(path: str | os.PathLike, *,
     frames: list[pd.DataFrame] = []
     reports: list[LoadReport] = []
     seen: set[tuple] = set()
-    for name in CalamineWorkbook.from_path(str(path)).sheet_names:
+    try:
+        sheet_names = CalamineWorkbook.from_path(str(path)).sheet_names
+    except (CalamineError, OSError, ValueError) as exc:
+        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise LoadError(f"{path.name}: cannot be read as an Excel workbook ({detail})") from None
+    for name in sheet_names:
         try:
             frame, report = load(path, "callbacks", sheet=name)
         except MissingColumnError:

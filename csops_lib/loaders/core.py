@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from csops_lib.loaders.errors import LoadError, MissingColumnError
+from csops_lib.loaders.errors import LoadError, MissingColumnError, UnexpectedLoadError
 from csops_lib.loaders.grid import locate, map_columns
 from csops_lib.loaders.values import (
     ID_COLUMNS,
@@ -46,8 +46,8 @@ from csops_lib.loaders.values import (
 )
 from csops_lib.schema import TABLES, Column, TableSpec, schema_for
 
-__all__ = ["QUARANTINE_COLUMNS", "LoadError", "LoadReport", "MissingColumnError", "load",
-           "load_many"]
+__all__ = ["QUARANTINE_COLUMNS", "LoadError", "LoadReport", "MissingColumnError",
+           "UnexpectedLoadError", "load", "load_many"]
 
 SUMMARY_LABELS = frozenset(
     {"合计", "总计", "汇总", "小计", "均值", "平均值", "汇总值", "全店", "同行", "平均",
@@ -138,10 +138,26 @@ def load(
     Returns the cleaned frame (canonical columns in spec order, then unknown extra columns
     under their original headers) and the :class:`LoadReport`. Raises
     :class:`MissingColumnError` for a missing required column, :class:`LoadError` when the
-    file or its table cannot be recognised.
+    file or its table cannot be recognised or the file cannot be read (corrupt, fake or
+    empty workbook, binary junk): never another exception, always one line naming the file.
     """
-    frame, report = _load(Path(path), table, sheet, report_date)
+    frame, report = _guarded(Path(path), table, sheet, report_date)
     return frame.reset_index(drop=True), report
+
+
+def _guarded(path: Path, table, sheet, report_date) -> tuple[pd.DataFrame, LoadReport]:
+    """:func:`_load`, any unforeseen failure turned into one :class:`UnexpectedLoadError`
+    naming the file (a bug to report; a user never sees a traceback)."""
+    try:
+        return _load(path, table, sheet, report_date)
+    except LoadError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the one place a loader bug becomes a message
+        detail = (str(exc).strip().splitlines() or [""])[0][:200]
+        raise UnexpectedLoadError(
+            f"{path.name}: could not be loaded ({type(exc).__name__}: {detail}); this is a "
+            "csops bug, please report it with the file"
+        ) from exc
 
 
 def load_many(
@@ -160,7 +176,7 @@ def load_many(
     frames: list[pd.DataFrame] = []
     reports: list[LoadReport] = []
     for path in map(Path, paths):
-        frame, report = _load(path, table, None, report_date)
+        frame, report = _guarded(path, table, None, report_date)
         table = report.table
         if frames:
             frame = _drop_seen(frame, pd.concat(frames), report, reports)
@@ -243,6 +259,17 @@ def _missing_error(name: str, spec: TableSpec, missing: list[str], extra: dict[s
     return MissingColumnError(f"{name}: table '{spec.name}' " + "; ".join(parts), missing)
 
 
+def _report_day(value) -> pd.Timestamp:
+    """The ``report_date`` argument as a day; a one-line LoadError when it is not a date."""
+    try:
+        day = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        day = pd.NaT
+    if pd.isna(day):
+        raise LoadError(f"report date {value!r} is not a date such as 2026-11-20")
+    return day
+
+
 def _check_required(
     path: Path, spec: TableSpec, present: set[str], report_date
 ) -> pd.Timestamp | None:
@@ -257,7 +284,7 @@ def _check_required(
         nick = spec.column("sender_nick")
         extra["sender"] = f" (or a sender nick column: {', '.join(nick.headers)})"
     if "date" in missing:
-        fill_date = pd.Timestamp(report_date) if report_date is not None else file_date(path)
+        fill_date = _report_day(report_date) if report_date is not None else file_date(path)
         if fill_date is not None:
             missing.remove("date")
         else:
@@ -273,6 +300,8 @@ def _load(path: Path, table: str | None, sheet, report_date) -> tuple[pd.DataFra
         raise LoadError(f"unknown table {table!r}; known: {', '.join(TABLES)}")
     if not path.exists():
         raise LoadError(f"{path}: no such file")
+    if path.is_dir():
+        raise LoadError(f"{path}: is a folder, not an export file")
     grid, header, sheet_name, encoding = locate(path, table, sheet)
     spec = header.spec
     names, column_map = map_columns(grid.iloc[header.row], spec)
@@ -311,6 +340,10 @@ def _load(path: Path, table: str | None, sheet, report_date) -> tuple[pd.DataFra
     report.quarantine = issues.frame()
     report.rows_quarantined = len(report.quarantine)
     report.rows_loaded = len(frame)
+    if report.rows_read != report.rows_loaded + report.rows_quarantined:
+        raise UnexpectedLoadError(
+            f"{path.name}: rows read {report.rows_read} ≠ loaded {report.rows_loaded} + "
+            f"quarantined {report.rows_quarantined}; this is a csops bug, please report it")
     extras = [c for c in frame.columns if c not in spec.names]
     ordered = [c.name for c in spec.columns if c.name in frame.columns and not c.helper]
     return frame[ordered + extras], report
@@ -389,7 +422,7 @@ def _derive_orders(frame: pd.DataFrame) -> pd.DataFrame:
     frame["quantity"] = quantity.fillna(1).astype("Int64")
     order_amount = frame.groupby("order_id", sort=False)["amount"].transform("first")
     frame["amount"] = frame["amount"].fillna(order_amount)
-    if "address" in frame:
+    if "address" in frame and frame["address"].notna().any():
         tokens = frame["address"].str.split(r"\s+", n=2, regex=True)
         from_address = normalize_province(tokens.str[0])
         frame["province"] = as_text(frame.get("province", from_address).fillna(from_address))

@@ -13,3 +13,8 @@ class MissingColumnError(LoadError):
         super().__init__(message)
         self.missing = missing
 
+
+
+class UnexpectedLoadError(LoadError):
+    """Loading failed in a way the loader does not foresee (a bug): still one line naming the
+    file, never a traceback; the fuzz tests check no export ever gets here."""

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineError, CalamineWorkbook
 
 from csops_lib.loaders.errors import LoadError
+from csops_lib.loaders.values import strip_controls
 from csops_lib.schema import TABLES, TableSpec, normalize_header
 
 HEADER_SCAN_ROWS = 15
@@ -20,9 +21,20 @@ EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
 
 
+def _unreadable(path: Path, what: str, exc: BaseException) -> LoadError:
+    """The one-line error for a file that cannot be read at all (corrupt, fake, not a file)."""
+    detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+    return LoadError(f"{path.name}: cannot be read as {what} ({detail})")
+
+
 def _read_csv_grid(path: Path) -> tuple[pd.DataFrame, str]:
-    """All cells of a CSV/TXT as text; tries UTF-8 (BOM or not), then GB18030 (⊃ GBK)."""
-    data = path.read_bytes()
+    """All cells of a CSV/TXT as text; tries UTF-8 (BOM or not), then GB18030 (⊃ GBK).
+    Control characters (NUL …) are removed from the text before it is split into cells
+    (carriage returns, which may end lines, from each cell afterwards)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _unreadable(path, "a file", exc) from None
     try:
         text = data.decode("utf-8-sig")
         encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
@@ -31,9 +43,13 @@ def _read_csv_grid(path: Path) -> tuple[pd.DataFrame, str]:
             text, encoding = data.decode("gb18030"), "gb18030"
         except UnicodeDecodeError as exc:
             raise LoadError(f"{path.name}: not UTF-8 nor GBK/GB18030 text ({exc})") from None
+    text = strip_controls(text, keep_cr=True)  # CR may end lines; cells lose it later
     head = text[:20000]
     delimiter = "\t" if head.count("\t") > head.count(",") else ","
-    rows = list(csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter))
+    try:
+        rows = list(csv.reader(_io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise _unreadable(path, "CSV text", exc) from None
     width = max(map(len, rows), default=0)
     if any(len(row) != width for row in rows):  # banner lines are shorter than the table
         rows = [row + [""] * (width - len(row)) for row in rows]
@@ -41,9 +57,10 @@ def _read_csv_grid(path: Path) -> tuple[pd.DataFrame, str]:
 
 
 def _cell_text(value: object) -> str:
-    """Text of one Excel cell as calamine returns it (numbers without a spurious ``.0``)."""
+    """Text of one Excel cell as calamine returns it (numbers without a spurious ``.0``;
+    control characters removed)."""
     if isinstance(value, str):
-        return value
+        return strip_controls(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
@@ -53,8 +70,12 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _excel_grid(book: CalamineWorkbook, name: str, nrows: int | None = None) -> pd.DataFrame:
-    rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=nrows)
+def _excel_grid(book: CalamineWorkbook, name: str, nrows: int | None = None,
+                path: Path | None = None) -> pd.DataFrame:
+    try:
+        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=nrows)
+    except (CalamineError, OSError, ValueError) as exc:
+        raise _unreadable(path or Path(name), f"an Excel sheet ({name!r})", exc) from None
     return pd.DataFrame(rows, dtype=object).fillna("").map(_cell_text)
 
 
@@ -149,6 +170,8 @@ def locate(
     if suffix in TEXT_SUFFIXES:
         grid, encoding = _read_csv_grid(path)
         grid = _drop_empty_columns(grid)
+        if grid.empty:
+            raise LoadError(f"{path.name}: the file is empty (no text in any cell)")
         for needed in thresholds:
             header = _find_header(grid, table, path.name, needed)
             if header is not None:
@@ -156,22 +179,33 @@ def locate(
         raise _no_table_error(path.name, [grid], table)
     if suffix not in EXCEL_SUFFIXES:
         raise LoadError(f"{path.name}: unsupported file type {suffix!r} (xlsx, xls, csv, txt)")
-    book = CalamineWorkbook.from_path(str(path))
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except (CalamineError, OSError, ValueError) as exc:
+        raise _unreadable(path, "an Excel workbook", exc) from None
     if sheet is None:
         names = book.sheet_names
     elif isinstance(sheet, int):
+        if not -len(book.sheet_names) <= sheet < len(book.sheet_names):
+            raise LoadError(f"{path.name}: no sheet number {sheet}; it has "
+                            f"{len(book.sheet_names)} sheet(s)")
         names = [book.sheet_names[sheet]]
     elif sheet in book.sheet_names:
         names = [sheet]
     else:
         raise LoadError(f"{path.name}: no sheet {sheet!r}; sheets: {', '.join(book.sheet_names)}")
-    heads = {name: _drop_empty_columns(_excel_grid(book, name, HEADER_SCAN_ROWS)) for name in names}
+    heads = {name: _drop_empty_columns(_excel_grid(book, name, HEADER_SCAN_ROWS, path))
+             for name in names}
+    if all(head.empty for head in heads.values()):
+        where = f"{path.name}[{names[0]}]" if sheet is not None else path.name
+        raise LoadError(f"{where}: empty (no text in the first {HEADER_SCAN_ROWS} rows of "
+                        f"{'the sheet' if sheet is not None else 'any sheet'})")
     for needed in thresholds:
         found = [(header, name) for name, head in heads.items()
                  if (header := _find_header(head, table, f"{path.name}[{name}]", needed))]
         if found:  # the first sheet with a real header; on the fallback, the best match
             header, name = found[0] if needed > 1 else max(found, key=lambda f: f[0].score)
-            return _drop_empty_columns(_excel_grid(book, name)), header, name, None
+            return _drop_empty_columns(_excel_grid(book, name, path=path)), header, name, None
     raise _no_table_error(path.name, list(heads.values()), table)
 
 
@@ -187,12 +221,13 @@ def map_columns(header_cells: pd.Series, spec: TableSpec) -> tuple[dict[int, str
         if hit and (hit[0] not in chosen or hit[1] < chosen[hit[0]][1]):
             chosen[hit[0]] = (col, hit[1])
     names = {col: canonical for canonical, (col, _) in chosen.items()}
-    column_map = {str(header_cells[col]).strip(): canonical for col, canonical in names.items()}
+    column_map = {str(strip_controls(header_cells[col])).strip(): canonical
+                  for col, canonical in names.items()}
     taken = set(spec.names)
     for col, cell in header_cells.items():
         if col in names:
             continue
-        base = str(cell).strip() or f"column_{col}"
+        base = str(strip_controls(cell)).strip() or f"column_{col}"
         name, n = base, 1
         while name in taken:
             n += 1

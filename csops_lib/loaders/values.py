@@ -45,12 +45,32 @@ KIND_WORDS = {
     "bool": "yes/no", "enum": "a known value",
 }
 _PANDAS3 = int(pd.__version__.split(".")[0]) >= 3
+#: control characters removed from every cell before anything else: C0 but tab and newline,
+#: DEL and C1 (a NUL must never reach a store, folder or file name)
+CONTROL_CHARS = r"[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+_CONTROL_RE = re.compile(CONTROL_CHARS)
+#: the same but carriage returns, for a CSV text before it is split (old Mac line ends)
+_CONTROL_BUT_CR_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: whole numbers beyond this lose digits as floats: not read as counts
+MAX_EXACT_INT = 2**53
 
+
+def strip_controls(value: object, *, keep_cr: bool = False) -> object:
+    """``value`` without control characters (:data:`CONTROL_CHARS`; carriage returns kept
+    with ``keep_cr``) when it is text."""
+    if not isinstance(value, str):
+        return value
+    return (_CONTROL_BUT_CR_RE if keep_cr else _CONTROL_RE).sub("", value)
 
 
 def clean_text(col: pd.Series) -> pd.Series:
-    """Strip spaces, Excel text guards (``="…"``, leading ``'``) and placeholders → NaN."""
-    text = col.astype(str).str.strip()
+    """Remove control characters, strip spaces, Excel text guards (``="…"``, leading ``'``)
+    and placeholders → NaN."""
+    text = col.astype(str)
+    control = text.str.contains(CONTROL_CHARS, regex=True)  # rare: replace only those cells
+    if control.any():
+        text = text.where(~control, text[control].str.replace(CONTROL_CHARS, "", regex=True))
+    text = text.str.strip()
     text = text.str.replace(r'^="(.*)"$', r"\1", regex=True).str.replace(r"^'", "", regex=True)
     text = text.str.strip()
     return text.mask(text.eq("") | text.isin(PLACEHOLDERS))
@@ -65,8 +85,10 @@ def _numbers(text: pd.Series) -> pd.Series:
 
 
 def _to_int(text: pd.Series) -> pd.Series:
+    """Whole numbers (``30人``, ``1,200``); fractions and numbers beyond
+    :data:`MAX_EXACT_INT` (not exact as floats) are unreadable."""
     value = _numbers(text)
-    return value.where(value % 1 == 0).astype("Int64")
+    return value.where((value % 1 == 0) & (value.abs() <= MAX_EXACT_INT)).astype("Int64")
 
 
 def _to_rate(text: pd.Series) -> pd.Series:
@@ -96,6 +118,13 @@ _DATE_TEXT = (
 )
 
 
+def _as_ns(stamps: pd.Series) -> pd.Series:
+    """``datetime64[ns]``; times beyond its range (years before 1677 or after 2262, which
+    pandas 3 parses at a coarser unit) become NaT instead of an overflow error."""
+    inside = stamps.between(pd.Timestamp.min, pd.Timestamp.max)
+    return stamps.where(inside).astype("datetime64[ns]")
+
+
 _ISO_TEXT = r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
 
 
@@ -108,8 +137,7 @@ def _to_datetime(text: pd.Series) -> pd.Series:
     case) takes a fast path; only the other spellings go through the regex rewrites.
     """
     iso = text.str.fullmatch(_ISO_TEXT, na=False)
-    result = pd.to_datetime(text.where(iso), format="ISO8601", errors="coerce")
-    result = result.astype("datetime64[ns]")
+    result = _as_ns(pd.to_datetime(text.where(iso), format="ISO8601", errors="coerce"))
     other = text.notna() & ~iso
     if other.any():
         result[other] = _other_datetimes(text[other])
@@ -154,7 +182,7 @@ def _other_datetimes(text: pd.Series) -> pd.Series:
     serial = number.where(number.between(20000, 80000))
     from_serial = (pd.Timestamp("1899-12-30") + pd.to_timedelta(serial, unit="D")).dt.round("s")
     result = stamp.fillna(compact).fillna(long_compact).fillna(from_serial)
-    return result.astype("datetime64[ns]")
+    return _as_ns(result)
 
 
 _MONTH_TEXT = r"^\s*(?P<year>\d{4})\s*[年/.\-]\s*(?P<month>\d{1,2})\s*月?\s*$"
@@ -167,7 +195,7 @@ def _to_date(text: pd.Series) -> pd.Series:
     month_only = result.isna() & text.str.fullmatch(_MONTH_TEXT, na=False)
     if month_only.any():
         parts = text[month_only].str.extract(_MONTH_TEXT).apply(pd.to_numeric)
-        result[month_only] = pd.to_datetime(parts.assign(day=1), errors="coerce")
+        result[month_only] = _as_ns(pd.to_datetime(parts.assign(day=1), errors="coerce"))
     return result
 
 

@@ -13,9 +13,14 @@ words such as 什么 / 怎么) nor punctuation or numbers. Then:
 
 Placeholders such as ``[图片]`` are removed first; messages left without a keyword (``在吗``,
 ``？``, ``[图片]``) are not questions and are left out.
-Texts are shown masked (:func:`mask_text`): runs of 7+ digits (phone numbers, order numbers)
-and address-like details are replaced, and any known PII strings given (the shop's customer
-names, phones, addresses) are blanked out. Everything is deterministic (ties break on text).
+
+**PII is masked before anything else** (:func:`mask_text`), so a buyer's name, phone or
+address can never become a keyword, a question or an example: the known PII strings given
+(the shop's customer names, phones and addresses from the orders table, :func:`order_pii`,
+and the buyers' nicks of the messages themselves) are blanked out; runs of 7+ digits (phone
+numbers, order numbers) are masked; address-like runs (省/市/区/县/镇/路/街 chains, ``12号``,
+``3栋1201室``) and the name after ``我叫`` / ``收货人`` / ``姓名`` … are replaced. Only then are
+messages segmented. Everything is deterministic (ties break on text).
 """
 from __future__ import annotations
 
@@ -30,8 +35,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from csops_lib.privacy import mask_text, order_pii, pii_set
+
 __all__ = ["STOP_WORDS", "SHOP_WORDS", "frequent_questions", "keywords", "mask_text",
-           "top_keywords"]
+           "order_pii", "top_keywords"]
 
 #: words that carry no topic: greetings, particles, pronouns, question words, fillers
 STOP_WORDS = frozenset("""
@@ -54,11 +61,6 @@ SHOP_WORDS = ("侧睡", "掉毛", "开发票", "退货", "退款", "到账", "�
 MIN_WORD_FREQ = 50
 _LOG = logging.getLogger("jieba")
 _TOKENIZER = None
-_DIGITS = re.compile(r"\d[\d\s-]{5,}\d")  # 7+ digits, maybe spaced or dashed (phones, ids)
-_ADDRESS = re.compile(
-    r"[\u4e00-\u9fa5]{1,12}(?:省|自治区)?[\u4e00-\u9fa5]{1,12}(?:市|州|盟)[\u4e00-\u9fa5]{0,12}"
-    r"(?:区|县|旗)[^\s，。,.!?！？]*"
-    r"|[\u4e00-\u9fa5A-Za-z0-9]{0,12}\d+\s*(?:号楼|号|栋|幢|单元|室|楼|弄)[^\s，。,.!?！？]*")
 _PLACEHOLDER = re.compile(r"\[[^\]]{1,6}\]")  # [图片] [表情] [语音] [商品链接] …
 _TOKEN_OK = re.compile(r"^[\u4e00-\u9fa5A-Za-z][\u4e00-\u9fa5A-Za-z0-9]+$")
 
@@ -100,47 +102,6 @@ def _norm(text: str) -> str:
     return unicodedata.normalize("NFKC", str(text)).strip()
 
 
-def _pii_set(pii: Iterable[str]) -> frozenset[str]:
-    return frozenset(str(s) for s in pii if isinstance(s, str) and len(s) >= 2)
-
-
-def order_pii(orders: pd.DataFrame) -> frozenset[str]:
-    """The PII strings of an orders table to blank out of shown texts (:func:`mask_text`):
-    customer names, phones, whole addresses and their details (the words after province,
-    city and district)."""
-    out: set[str] = set()
-    for col in ("customer_name", "phone"):
-        if col in orders.columns:
-            out.update(orders[col].dropna().astype(str))
-    if "address" in orders.columns:
-        for a in orders["address"].dropna().astype(str):
-            out.add(a)
-            parts = a.split()
-            if len(parts) > 3:
-                out.add(" ".join(parts[3:]))
-    return _pii_set(out)
-
-
-def mask_text(text: str, pii: Iterable[str] = ()) -> str:
-    """``text`` safe to show: known PII strings blanked (``***``), runs of 7+ digits masked
-    (``13812345678`` → ``138******78``) and address-like details (省/市/区 chains, ``12号``,
-    ``3栋1201室``) replaced by ``***``."""
-    out = str(text)
-    pii = pii if isinstance(pii, frozenset) else _pii_set(pii)
-    if pii:  # look up the text's substrings of the PII lengths (fast for long PII lists)
-        lengths = sorted({len(s) for s in pii}, reverse=True)
-        found = {out[i:i + n] for n in lengths for i in range(len(out) - n + 1)} & pii
-        for s in sorted(found, key=len, reverse=True):
-            out = out.replace(s, "***")
-
-    def digits(m: re.Match) -> str:
-        d = re.sub(r"\D", "", m.group(0))
-        return d[:3] + "*" * (len(d) - 5) + d[-2:]
-
-    out = _DIGITS.sub(digits, out)
-    return _ADDRESS.sub("***", out)
-
-
 def keywords(text: str, stop_words: Iterable[str] = STOP_WORDS) -> tuple[str, ...]:
     """The message's keywords, sorted and unique: jieba words of 2+ characters that are not
     stop words, punctuation or numbers (see the module docstring)."""
@@ -167,10 +128,16 @@ def _customer_texts(messages: pd.DataFrame) -> pd.DataFrame:
                          "customer_id": cust[keep].astype(object).to_numpy()})
 
 
-def _with_keywords(messages: pd.DataFrame, stop_words) -> pd.DataFrame:
+def _with_keywords(messages: pd.DataFrame, stop_words, pii: frozenset[str]) -> pd.DataFrame:
+    """Customer texts masked (known ``pii`` plus the buyers' own nicks, then the patterns of
+    :func:`mask_text`) and only then segmented: columns text (masked), customer_id,
+    keywords; messages without a keyword left out."""
     m = _customer_texts(messages)
-    uniq = pd.unique(m["text"])  # segment each distinct text once
-    kw = {t: keywords(t, stop_words) for t in uniq}
+    pii = pii | pii_set(m["customer_id"].dropna().unique())
+    uniq = pd.unique(m["text"])  # mask and segment each distinct text once
+    masked = {t: mask_text(t, pii) for t in uniq}
+    m["text"] = m["text"].map(masked)
+    kw = {t: keywords(t, stop_words) for t in set(masked.values())}
     m["keywords"] = m["text"].map(kw)
     return m[m["keywords"].map(len) > 0].reset_index(drop=True)
 
@@ -188,8 +155,7 @@ def frequent_questions(messages: pd.DataFrame, top: int = 15, *, min_count: int 
     keyword), examples (up to ``examples`` other wordings, most frequent first, ``" / "``
     joined, masked). Ties: more messages, then more customers, then the keywords' text.
     """
-    pii = _pii_set(pii)
-    m = _with_keywords(messages, stop_words)
+    m = _with_keywords(messages, stop_words, pii_set(pii))
     cols = ["rank", "question", "keywords", "messages", "customers", "share", "examples"]
     if m.empty:
         return pd.DataFrame(columns=cols)
@@ -202,8 +168,7 @@ def frequent_questions(messages: pd.DataFrame, top: int = 15, *, min_count: int 
             continue
         wordings = Counter(g["text"])
         ordered = sorted(wordings.items(), key=lambda kv: (-kv[1], kv[0]))
-        shown = [mask_text(t, pii) for t, _ in ordered]
-        shown = list(dict.fromkeys(shown))  # masked wordings may coincide
+        shown = [t for t, _ in ordered]  # texts were masked before segmenting
         rows.append({"question": shown[0], "keywords": group, "messages": len(g),
                      "customers": g["customer_id"].nunique() if has_cust else float("nan"),
                      "share": len(g) / total,
@@ -225,8 +190,7 @@ def top_keywords(messages: pd.DataFrame, top: int = 20, *, stop_words=STOP_WORDS
     share (of customer messages with a keyword), example (the most frequent message with the
     keyword, masked). Ties: the keyword's text.
     """
-    pii = _pii_set(pii)
-    m = _with_keywords(messages, stop_words)
+    m = _with_keywords(messages, stop_words, pii_set(pii))
     cols = ["rank", "keyword", "messages", "customers", "share", "example"]
     if m.empty:
         return pd.DataFrame(columns=cols)
@@ -239,7 +203,7 @@ def top_keywords(messages: pd.DataFrame, top: int = 20, *, stop_words=STOP_WORDS
     first = (e.groupby(["keyword", "text"]).size().rename("n").reset_index()
              .sort_values(["keyword", "n", "text"], ascending=[True, False, True], kind="stable")
              .drop_duplicates("keyword").set_index("keyword")["text"])
-    out["example"] = first.map(lambda t: mask_text(t, pii))
+    out["example"] = first  # masked before segmenting
     out = out.reset_index().sort_values(["messages", "keyword"], ascending=[False, True],
                                         kind="stable").head(top).reset_index(drop=True)
     out.insert(0, "rank", range(1, len(out) + 1))

@@ -64,8 +64,7 @@ class AgentProfile:
         head = f"{self._t('agent_title')} · {d.agent} · {p.label}"
         line = (f"{self._t('ap_period')}: {p.start:%Y-%m-%d} – {p.end:%Y-%m-%d} · {facts} · "
                 f"{self._t('generated_at')} {d.generated_at:%Y-%m-%d %H:%M}")
-        return HTML(f"<h1>{html.text(head)}</h1><p>{html.text(line)}</p>"
-                    + html.toc(SECTIONS.available(d), self.lang))
+        return html.page_header(head, [line], toc_keys=SECTIONS.available(d), lang=self.lang)
 
     def section(self, key: str) -> HTML:
         return html.heading(key, self.lang)
@@ -110,13 +109,10 @@ class AgentProfile:
         for key, head, color in (("strengths", "ap_strength_h", "#1a7f37"),
                                  ("gaps", "ap_gap_h", "#b35900"), ("flags", "ap_flags_h", "#b00020")):
             if sg[key]:
-                items = "".join(f"<li>{html.text(t)}</li>" for t in sg[key])
-                parts.append(f'<p style="margin:.4em 0 0;color:{color}"><b>'
-                             f"{html.text(self._t(head))}</b></p>"
-                             f"<ul style='margin-top:.2em'>{items}</ul>")
+                parts.append(html.bullets(self._t(head), sg[key], color=color))
         if not sg["strengths"] and not sg["gaps"]:
-            parts.insert(0, f"<p>{html.text(self._t('ap_none_clear'))}</p>")
-        return HTML("".join(parts))
+            parts.insert(0, html.paragraphs([self._t("ap_none_clear")]))
+        return html.join(*parts)
 
     # ------------------------------------------------------------------ trend, funnel, response
     def trend_chart(self):
@@ -242,7 +238,7 @@ class AgentProfile:
                        rank=int(me["rank"]), n=int(ev.scores["score"].notna().sum()),
                        bonus=formats.fmt(me["bonus"], "money"),
                        pool=formats.fmt(ev.pool, "money"), threshold=f"{ev.threshold:g}")
-        return HTML(html.paragraphs(notes).data + f"<p><b>{html.text(text)}</b></p>")
+        return html.join(html.paragraphs(notes), html.bold(text))
 
     def scorecard_table(self):
         rows = []

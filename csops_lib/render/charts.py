@@ -4,6 +4,10 @@ Chinese labels need a font with CJK glyphs. The package depends on `mplfonts`, w
 Noto Sans CJK SC; `setup_style()` registers that file with matplotlib (no system font and no
 network needed) and sets the seaborn theme *and* the font in the same call: a later bare
 `sns.set_theme()` would reset the font and bring back the missing-glyph boxes.
+
+Chart text from data (a product ``满$10减$2``, an agent ``$\\frac{``) is drawn as written:
+`setup_style()` turns matplotlib's math parsing off, so a ``$`` never starts a formula (and a
+bad one can no longer abort the report).
 """
 from __future__ import annotations
 
@@ -62,6 +66,7 @@ def setup_style(context: str = "notebook") -> str:
             "figure.figsize": (9, 4),
             "figure.dpi": 96,
             "savefig.bbox": "tight",
+            "text.parse_math": False,  # names from data are text, never $math$
         },
     )
     return font

@@ -53,11 +53,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 from csops_lib.render.labels import LABELS
 
 __all__ = [
+    "FORMULA_TRIGGERS",
     "KINDS",
     "NUMBER_FORMATS",
     "SheetLayout",
     "column_kind",
     "display_width",
+    "looks_like_formula",
     "save_atomic",
     "sheet_names",
     "write_sheet",
@@ -79,6 +81,10 @@ NUMBER_FORMATS: dict[str, str] = {
 KINDS = tuple(NUMBER_FORMATS)
 NUMERIC_KINDS = frozenset({"money", "rate", "seconds", "count", "number"})
 TIME_KINDS = frozenset({"date", "datetime"})
+
+#: first characters that make a spreadsheet read a text as a formula (OWASP CSV injection):
+#: such text is stored as a text cell in workbooks and prefixed with ``'`` in CSV files
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 MAX_WIDTH = 50
 MIN_WIDTH = 6
@@ -296,6 +302,23 @@ def _clean_string(value: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", value)
 
 
+def looks_like_formula(value: object) -> bool:
+    """Whether ``value`` is text a spreadsheet would take for a formula
+    (it starts with one of :data:`FORMULA_TRIGGERS`)."""
+    return isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
+
+
+def _put(ws: Worksheet, row: int, column: int, value):
+    """Set one cell; text is always a text cell (``=1+1`` stays the text ``=1+1``, never a
+    formula: openpyxl would otherwise store any text starting with ``=`` as one)."""
+    if isinstance(value, str):
+        value = _clean_string(value)
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    return cell
+
+
 # --------------------------------------------------------------------------- sheets
 
 
@@ -362,8 +385,9 @@ def write_sheet(
     header and data, widths fit the longest shown text (CJK counts 2; at most 50). ``formats``
     maps a column to a kind or to a literal Excel number format; ``kinds`` maps a column to
     a kind (see :func:`column_kind`). Booleans are written as 是/否 (``lang="zh"``) or
-    Yes/No. Text beginning with ``=`` stays text (never a formula); characters Excel cannot
-    store are dropped.
+    Yes/No. Every text value, header and title is a text cell: text beginning with ``=``,
+    ``+``, ``-``, ``@`` stays text, never a formula (OWASP CSV injection); characters Excel
+    cannot store are dropped.
     """
     if lang not in _BOOL_TEXT:
         raise ValueError(f"lang must be one of {', '.join(_BOOL_TEXT)}, not {lang!r}")
@@ -376,7 +400,7 @@ def write_sheet(
     last = header_row + len(df)
 
     if title:
-        cell = ws.cell(row=1, column=1, value=_clean_string(title))
+        cell = _put(ws, 1, 1, title)
         cell.font = TITLE_FONT
         if ncols > 1:
             ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
@@ -397,7 +421,7 @@ def write_sheet(
         letters[header] = letter
         kinds_out[header] = kind
 
-        head = ws.cell(row=header_row, column=j, value=_clean_string(header))
+        head = _put(ws, header_row, j, header)
         head.font, head.fill = HEADER_FONT, HEADER_FILL
         head.border, head.alignment = HEADER_BORDER, HEADER_ALIGNMENT
 
@@ -406,11 +430,7 @@ def write_sheet(
         for i, value in enumerate(values):
             if isinstance(value, bool):
                 value = yes if value else no
-            elif isinstance(value, str):
-                value = _clean_string(value)
-            cell = ws.cell(row=first + i, column=j, value=value)
-            if isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # text, not a formula
+            cell = _put(ws, first + i, j, value)
             if value is None:
                 if kind == "text":
                     cell.number_format = number_format  # typed-in IDs stay text too

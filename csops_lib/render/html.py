@@ -1,10 +1,16 @@
 """The one HTML path of every report: headings, notes, sentences and tables, with every value
 from data escaped (a customer's ``<script>`` stays text) and numbers formatted by kind.
 
-Report views call these and never build HTML from data by string concatenation.
+Report views call these and never build HTML from data by string concatenation: the page
+header (:func:`page_header`), headings, notes, paragraphs and bullet lists take plain text and
+escape it; :func:`join` puts parts side by side (plain text in it is escaped too); tables
+escape every cell, header and caption. A sentence filled from data is filled as plain text
+first, then escaped as a whole (the catalog's templates carry no markup).
 """
 from __future__ import annotations
 
+import base64
+import io
 from collections.abc import Iterable, Mapping
 from html import escape
 
@@ -34,15 +40,34 @@ def heading(key: str, lang: str, *, level: int = 2, suffix: str = "") -> HTML:
     return HTML(f'<h{level} id="{escape(key)}">{escape(label(key, lang))}{extra}</h{level}>')
 
 
+def _style(css: str | None) -> str:
+    return f' style="{escape(css)}"' if css else ""
+
+
 def note(body: str, *, color: str = "#555") -> HTML:
     """A grey paragraph of plain text (escaped)."""
-    return HTML(f'<p style="color:{color}">{text(body)}</p>')
+    return HTML(f"<p{_style(f'color:{color}')}>{text(body)}</p>")
 
 
-def paragraphs(lines: Iterable[str], *, tag: str = "p") -> HTML:
-    """Plain-text lines as escaped paragraphs (``tag="li"``: a bullet list)."""
-    items = "".join(f"<{tag}>{text(line)}</{tag}>" for line in lines)
-    return HTML(f"<ul>{items}</ul>" if tag == "li" else items)
+def bold(body: str) -> HTML:
+    """A paragraph of bold plain text (escaped): a key sentence or a warning."""
+    return HTML(f'<p class="csops-note"><b>{text(body)}</b></p>')
+
+
+def paragraphs(lines: Iterable[str], *, tag: str = "p", style: str | None = None) -> HTML:
+    """Plain-text lines as escaped paragraphs (``tag="li"``: a bullet list); ``style`` is
+    the CSS of each paragraph (or of the list)."""
+    if tag == "li":
+        items = "".join(f"<li>{text(line)}</li>" for line in lines)
+        return HTML(f"<ul{_style(style)}>{items}</ul>")
+    return HTML("".join(f"<p{_style(style)}>{text(line)}</p>" for line in lines))
+
+
+def bullets(head: str, items: Iterable[str], *, color: str | None = None) -> HTML:
+    """A bold lead-in line then a bullet list, all plain text (escaped)."""
+    css = "margin:.4em 0 0" + (f";color:{color}" if color else "")
+    return HTML(f"<p{_style(css)}><b>{text(head)}</b></p>"
+                + paragraphs(items, tag="li", style="margin-top:.2em").data)
 
 
 def toc(keys: Iterable[str], lang: str) -> str:
@@ -50,6 +75,57 @@ def toc(keys: Iterable[str], lang: str) -> str:
     items = "".join(f'<li><a href="#{escape(k)}">{escape(label(k, lang))}</a></li>'
                     for k in keys)
     return f"<ul>{items}</ul>"
+
+
+def page_header(head: str, lines: Iterable[str] = (), *, notes: Iterable[str] = (),
+                toc_keys: Iterable[str] | None = None, lang: str = "zh") -> HTML:
+    """A report's header: the title ``<h1>``, its lines (period, facts, generated at), bold
+    notes, then the table of contents of ``toc_keys``; every text escaped."""
+    parts = [f"<h1>{text(head)}</h1>", paragraphs(lines).data,
+             "".join(bold(n).data for n in notes)]
+    if toc_keys is not None:
+        parts.append(contents(toc_keys, lang).data)
+    return HTML("".join(parts))
+
+
+def contents(keys: Iterable[str], lang: str) -> HTML:
+    """The table of contents as a ``<nav>`` block."""
+    return HTML(f"<nav>{toc(keys, lang)}</nav>")
+
+
+def fragment(part) -> str:
+    """One part of a page as HTML: an ``HTML`` object or a Styler as it is (already escaped),
+    a matplotlib figure as an inline PNG, anything else as escaped plain text."""
+    if isinstance(part, HTML):
+        return part.data or ""
+    if hasattr(part, "savefig"):
+        return figure_png(part)
+    if hasattr(part, "to_html"):
+        return part.to_html()
+    return text(part)
+
+
+def join(*parts) -> HTML:
+    """Parts one after the other (``None`` skipped), through :func:`fragment`."""
+    return HTML("".join(fragment(p) for p in parts if p is not None))
+
+
+def side_by_side(*parts) -> HTML:
+    """Charts and tables side by side, wrapping on narrow screens (``None`` skipped)."""
+    cells = "".join(f"<div>{fragment(p)}</div>" for p in parts if p is not None)
+    return HTML('<div style="display:flex;flex-wrap:wrap;gap:28px;align-items:flex-start">'
+                + cells + "</div>")
+
+
+def figure_png(fig) -> str:
+    """A matplotlib figure as an inline PNG ``<img>`` (closed afterwards)."""
+    import matplotlib.pyplot as plt  # heavy: only the views with side-by-side charts need it
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=96, bbox_inches="tight")
+    plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return f'<img src="data:image/png;base64,{data}" style="max-width:100%"/>'
 
 
 def table(frame: pd.DataFrame, kinds: Mapping[str, str] | None = None, lang: str = "zh", *,

@@ -52,14 +52,14 @@ class WhatIf:
         return sentence(key, self.lang, **values) if values else label(key, self.lang)
 
     def _p(self, text: str) -> HTML:
-        return HTML(f"<p>{html.text(text)}</p>")
+        return html.paragraphs([text])
 
     def title(self) -> HTML:
         p, d = self.data.period, self.data
         line = (f"{p.label}: {p.start:%Y-%m-%d} – {p.end:%Y-%m-%d} · "
                 f"{self._t('generated_at')} {d.generated_at:%Y-%m-%d %H:%M}")
-        return HTML(f"<h1>{html.text(self._t('what_if_title'))}</h1><p>{html.text(line)}</p>"
-                    + html.toc(SECTIONS.available(d), self.lang))
+        return html.page_header(self._t("what_if_title"), [line],
+                                toc_keys=SECTIONS.available(d), lang=self.lang)
 
     def section(self, key: str) -> HTML:
         return html.heading(key, self.lang)

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow.parquet as pq
 
 from csops_lib import store
 from csops_lib.loaders.core import load
@@ -29,12 +28,7 @@ from csops_lib.settings.shop import resolve_params
 # --------------------------------------------------------------------------- loading
 def _read_window(store_dir: Path, table: str, lo, hi, columns: Sequence[str]) -> pd.DataFrame:
     """Store partitions [lo, hi] of ``table`` with the ``columns`` that exist."""
-    folder = store_dir / table
-    first = next(folder.glob("*/part.parquet"), None) if folder.exists() else None
-    if first is None:
-        return pd.DataFrame()
-    have = set(pq.read_schema(first).names)
-    return store.read(store_dir, table, lo, hi, columns=[c for c in columns if c in have])
+    return store.read(store_dir, table, lo, hi, columns=columns)  # absent columns left out
 
 
 

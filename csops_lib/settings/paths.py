@@ -4,10 +4,18 @@ Resolution order for the store folder:
 1. the `CSOPS_DATA_DIR` environment variable;
 2. `data_dir` in `params/shop.yaml` (relative to the project root);
 3. the demo store `data/demo/store` (built by `csops_lib.demo.build.ensure_demo_store`).
+
+Where reports go: everything a report writes stays under `outputs/` (or the runner's
+``out_root``). A folder or file name built from data or the command line goes through
+:func:`safe_name` (one path component, never ``..``), and every path is checked by
+:func:`inside_outputs` before anything is written.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import re
+import unicodedata
 from pathlib import Path
 
 import yaml
@@ -16,10 +24,67 @@ ROOT = Path(__file__).resolve().parents[2]
 DEMO_DIR = ROOT / "data" / "demo"
 DEMO_STORE = DEMO_DIR / "store"
 
+#: a file or folder name is cut to this many bytes of UTF-8 (file systems allow 255)
+NAME_MAX_BYTES = 120
+#: characters never kept in a name: separators and what Windows refuses (``<>:"/\|?*``)
+_UNSAFE_CHARS = frozenset('<>:"/\\|?*')
+#: names Windows reserves for devices, whatever the extension
+_DEVICES = re.compile(r"(?i)^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)")
+
+
+class UnsafePathError(ValueError):
+    """A path that would leave the outputs folder; the message is one line naming it."""
+
 
 def project_root() -> Path:
     """The repository root (holds notebooks/, params/, outputs/)."""
     return ROOT
+
+
+def outputs_dir() -> Path:
+    """The folder every report and workbook is written under: ``CSOPS_OUTPUTS_DIR`` when set,
+    else ``<project root>/outputs``."""
+    env = os.environ.get("CSOPS_OUTPUTS_DIR", "").strip()
+    return Path(env).expanduser().resolve() if env else ROOT / "outputs"
+
+
+def safe_name(text, *, default: str = "_", max_bytes: int = NAME_MAX_BYTES) -> str:
+    """``text`` (a promo, an agent, a period from data or the command line) as ONE safe path
+    component: path separators, the characters Windows refuses, control and format characters
+    (NUL, newlines, bidi overrides) become ``_``; leading dots and spaces (``..``, hidden
+    files) and trailing dots and spaces are dropped; cut to ``max_bytes`` of UTF-8.
+
+    A name that needed no change is returned as is (``double11``, ``小美_2026-W47``); a changed
+    one gets 8 hex digits of the original's SHA-1, so two different unsafe names never share a
+    folder (``../../x`` → ``_.._x-9b6e2ab4``). Never empty, ``.`` or ``..``.
+    """
+    raw = str(text)
+    name = "".join("_" if ch in _UNSAFE_CHARS or unicodedata.category(ch) in ("Cc", "Cf",
+                                                                              "Zl", "Zp")
+                   else ch for ch in unicodedata.normalize("NFC", raw))
+    name = name.strip(" .")
+    if _DEVICES.match(name):
+        name = "_" + name
+    cut = name.encode("utf-8")[:max_bytes].decode("utf-8", errors="ignore").rstrip(" .")
+    if cut == raw and raw:
+        return raw
+    digest = hashlib.sha1(raw.encode("utf-8", errors="surrogatepass")).hexdigest()[:8]
+    return f"{cut or default}-{digest}"
+
+
+def inside_outputs(path: str | os.PathLike, root: str | os.PathLike | None = None) -> Path:
+    """``path`` resolved (symbolic links and ``..`` followed), checked to lie inside ``root``
+    (default :func:`outputs_dir`); raises :class:`UnsafePathError` otherwise. Relative paths
+    are taken from the current folder, as the command line gives them."""
+    base = Path(root if root is not None else outputs_dir()).expanduser().resolve()
+    text = os.fspath(path)
+    if "\0" in text:
+        raise UnsafePathError(f"{text!r}: a path cannot contain a NUL character")
+    resolved = Path(text).expanduser().resolve()
+    if resolved != base and base not in resolved.parents:
+        raise UnsafePathError(f"{text}: outside the outputs folder {base}; "
+                              f"reports write only there (give a path inside it)")
+    return resolved
 
 
 def configured_data_dir() -> Path | None:

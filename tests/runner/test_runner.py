@@ -1,7 +1,7 @@
 """The report pipeline on the demo shop: papermill → nbconvert HTML, code hidden, atomic."""
 import re
+import shutil
 
-import pandas as pd
 import pytest
 
 from csops_lib import runner, store
@@ -63,11 +63,13 @@ def test_unknown_parameter_is_rejected(demo_store, tmp_path):
 
 
 def test_failed_run_keeps_the_last_good_report(weekly_zh, demo_store, tmp_path):
+    """A data file damaged after the store was written: the period resolves (from the
+    store's log), the notebook then fails reading the file, in the kernel."""
     html, text, out = weekly_zh
     broken = tmp_path / "store"
-    (broken / "orders" / "date=2026-11-20").mkdir(parents=True)
-    pd.DataFrame({"order_id": ["1"]}).to_parquet(broken / "orders" / "date=2026-11-20" /
-                                                 "part.parquet")
+    shutil.copytree(demo_store["store"], broken)
+    for part in (broken / "orders" / "day=2026-11-20").glob("*.parquet"):
+        part.write_bytes(b"not a parquet file")
     with pytest.raises(runner.ReportError, match="executed notebook is kept"):
         runner.run("weekly", {"week": WEEK}, data_dir=broken, out_root=out, progress=False)
     assert html.read_text(encoding="utf-8") == text

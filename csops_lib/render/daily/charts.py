@@ -3,9 +3,6 @@ side-by-side layout of a chart beside its table. Built from the report's frames
 (:mod:`csops_lib.reports.daily`); labels from the catalog."""
 from __future__ import annotations
 
-import base64
-import io
-
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
@@ -13,7 +10,7 @@ from IPython.display import HTML
 from matplotlib.ticker import MaxNLocator
 
 from csops_lib.metrics.daily_deals import OTHER, TOTAL
-from csops_lib.render import charts
+from csops_lib.render import charts, html
 from csops_lib.render.labels import label
 
 CHART_W = 6.2  # inches: a chart beside its table fits a laptop screen (about 600 px)
@@ -21,27 +18,13 @@ CHART_W = 6.2  # inches: a chart beside its table fits a laptop screen (about 60
 
 def png(fig) -> str:
     """A figure as an inline PNG <img> (for a chart placed beside its table)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=96, bbox_inches="tight")
-    plt.close(fig)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return f'<img src="data:image/png;base64,{data}" style="max-width:100%"/>'
+    return html.figure_png(fig)
 
 
 def side(*items) -> HTML:
-    """Charts and tables (stylers, HTML) side by side, wrapping on narrow screens."""
-    parts = []
-    for item in items:
-        if item is None:
-            continue
-        if hasattr(item, "savefig"):
-            parts.append(f"<div>{png(item)}</div>")
-        elif hasattr(item, "to_html"):
-            parts.append(f"<div>{item.to_html()}</div>")
-        else:
-            parts.append(f"<div>{item.data if isinstance(item, HTML) else item}</div>")
-    return HTML('<div style="display:flex;flex-wrap:wrap;gap:28px;align-items:flex-start">'
-                + "".join(parts) + "</div>")
+    """Charts and tables (stylers, HTML) side by side, wrapping on narrow screens; plain
+    text among them is escaped (:func:`csops_lib.render.html.side_by_side`)."""
+    return html.side_by_side(*items)
 
 
 def _done(fig):

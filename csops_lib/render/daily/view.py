@@ -100,12 +100,10 @@ class DailyView:
             notes.append(self.needs_messages_note())
         elif data.mode == "none":
             notes.append(self._t("daily_no_chats"))
-        note_html = "".join(f'<p class="note"><b>{html.text(n)}</b></p>' for n in notes)
-        return HTML(
-            f"<h1>{html.text(self._t('daily_title'))} {d:%Y-%m-%d}</h1>"
-            f"<p>{d:%Y-%m-%d} ({html.text(wd)}){html.text(as_of)} · "
-            f"{html.text(self._t('generated_at'))} {data.generated_at:%Y-%m-%d %H:%M}</p>"
-            f"{note_html}{html.toc(daily.toc(data), self.lang)}")
+        line = (f"{d:%Y-%m-%d} ({wd}){as_of} · "
+                f"{self._t('generated_at')} {data.generated_at:%Y-%m-%d %H:%M}")
+        return html.page_header(f"{self._t('daily_title')} {d:%Y-%m-%d}", [line], notes=notes,
+                                toc_keys=daily.toc(data), lang=self.lang)
 
     def section(self, key: str) -> HTML:
         return html.heading(key, self.lang)
@@ -271,8 +269,7 @@ class DailyView:
         """The metric definitions and the thresholds this report used."""
         defs = html.table(self.definitions_frame(), {}, self.lang)
         th = html.table(self.thresholds_frame(), {}, self.lang)
-        return HTML(defs.to_html() + html.heading("daily_thresholds", self.lang, level=3).data
-                    + th.to_html())
+        return html.join(defs, html.heading("daily_thresholds", self.lang, level=3), th)
 
     # ------------------------------------------------------------------ Excel
     def tables(self) -> dict[str, pd.DataFrame]:

@@ -23,8 +23,7 @@ def ratio_text(share) -> str:
 _ratio_text = ratio_text
 
 
-def _join(*parts: HTML) -> HTML:
-    return HTML("".join(p.data for p in parts))
+_join = html.join
 
 
 def capacity_summary(view) -> HTML:
@@ -87,7 +86,7 @@ def pk_summary(view) -> HTML:
         second = teams.iloc[1]
         text += view._s("promo_pk_second", team=view._team(second["team"]),
                         score=fmt(second[col], kind))
-    return HTML(f"<p style='font-size:1.15em'>{html.text(text)}</p>")
+    return html.paragraphs([text], style="font-size:1.15em")
 
 
 def wave_summary(view) -> HTML:

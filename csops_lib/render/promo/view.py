@@ -113,10 +113,9 @@ class PromoView:
                            f"{self._t('promo_baseline')}: {span('baseline')}",
                            f"{self._t('promo_wave_phase')}: {span('wave')}",
                            f"{self._t('generated_at')} {d.generated_at:%Y-%m-%d %H:%M}"])
-        head = html.text(self._s("promo_heading", name=name))
-        return HTML(f"<h1>{head}</h1>{html.paragraphs([line]).data}"
-                    f"{self.note('baseline').data}"
-                    f"{html.toc(rp.SECTIONS.available(d), self.lang)}")
+        return html.join(html.page_header(self._s("promo_heading", name=name), [line]),
+                         self.note("baseline"),
+                         html.contents(rp.SECTIONS.available(d), self.lang))
 
     # ------------------------------------------------------------------ tables
     def _metric_rows(self, f: pd.DataFrame, kinds: dict[str, str], cols: dict[str, str],

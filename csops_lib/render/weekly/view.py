@@ -118,10 +118,8 @@ class WeeklyView:
                 f"{self.t('as_of')} {end} · {self.t('generated_at')} "
                 f"{self.generated_at:%Y-%m-%d %H:%M}")
         note = self.data_note()
-        return HTML(f"<h1>{html.text(self.t(key))} {html.text(p.label)}</h1>"
-                    f"<p>{html.text(line)}</p>"
-                    + (f'<p class="csops-note"><b>{html.text(note)}</b></p>' if note else "")
-                    + f"<nav>{html.toc(self.keys(), self.lang)}</nav>")
+        return html.page_header(f"{self.t(key)} {p.label}", [line], notes=[note] if note else [],
+                                toc_keys=self.keys(), lang=self.lang)
 
     def data_note(self) -> str:
         """One line naming what needs message logs, when the report runs without them."""

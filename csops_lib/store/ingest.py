@@ -1,0 +1,224 @@
+"""``csops ingest``: load exports and upsert their rows into the store as ONE recorded change.
+
+Steps (see the package docstring for the guarantees):
+
+1. load every file (slow; no lock held, the store untouched);
+2. take the writers' lock (a second ingest prints one line and waits);
+3. recover: migrate an old-layout store, cut a torn log line, put every table back to its
+   recorded version, delete the files no recorded version references (see
+   :func:`csops_lib.store.admin.recover`);
+4. per table, one Delta MERGE on the natural key (:func:`csops_lib.store.delta.merge`) of
+   the rows that are new or bring a value the store lacks or has otherwise;
+5. append the ingest's record (files and their sha256, counts, the Delta version of every
+   table) to the log: only now do readers see the change.
+
+Fault injection for the tests: ``CSOPS_FAULT`` = ``after_load``, ``after_table:<table>``,
+``before_log`` or ``during_log`` kills the process with SIGKILL at that point
+(:func:`csops_lib.store.catalog.fault`).
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from csops_lib.loaders.call_sheets import load_call_sheets
+from csops_lib.loaders.core import LoadReport, load
+from csops_lib.schema import TABLES
+from csops_lib.store import admin, catalog, delta
+from csops_lib.store.read import _read, _to_pandas
+
+
+@dataclass
+class IngestResult:
+    """What one ingest did: the load reports, and rows new / updated / unchanged /
+    quarantined per table, the Delta version of each table and the log record number."""
+
+    reports: list[LoadReport] = field(default_factory=list)
+    rows_new: dict[str, int] = field(default_factory=dict)
+    rows_updated: dict[str, int] = field(default_factory=dict)
+    rows_unchanged: dict[str, int] = field(default_factory=dict)
+    rows_quarantined: dict[str, int] = field(default_factory=dict)
+    versions: dict[str, int] = field(default_factory=dict)
+    record: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return any(self.rows_new.values()) or any(self.rows_updated.values())
+
+    def summary(self) -> str:
+        lines = [*self.notes, *(r.summary() for r in self.reports)]
+        for table in sorted(self.rows_new):
+            lines.append(
+                f"store/{table}: {self.rows_new.get(table, 0)} new rows, "
+                f"{self.rows_updated.get(table, 0)} updated rows, "
+                f"{self.rows_unchanged.get(table, 0)} unchanged, "
+                f"{self.rows_quarantined.get(table, 0)} quarantined")
+        lines.append(f"recorded as ingest #{self.record} (`csops history` lists the ingests)"
+                     + ("" if self.changed else ": store unchanged (everything was already "
+                        "there)"))
+        return "\n".join(lines)
+
+
+def _load_file(path: Path, table: str | None) -> tuple[pd.DataFrame, list[LoadReport]]:
+    """Load one export; a filled callback workbook (one sheet per agent) loads every sheet."""
+    df, report = load(path, table)
+    if report.table == "callbacks" and path.suffix.lower() in (".xlsx", ".xlsm"):
+        return load_call_sheets(path)
+    return df, [report]
+
+
+def _dedupe(df: pd.DataFrame, key: Sequence[str]) -> pd.DataFrame:
+    """One row per key; rows of one key are combined column by column, the last (newest)
+    non-missing value winning: a later file without a value keeps an earlier one's."""
+    if not key:
+        return df.drop_duplicates()
+    dup = df.duplicated(list(key), keep=False)
+    if not dup.any():
+        return df
+    combined = df[dup].groupby(list(key), dropna=False, sort=False, as_index=False).last()
+    combined = combined[list(df.columns)].astype(df.dtypes.to_dict(), errors="ignore")
+    return pd.concat([df[~dup], combined], ignore_index=True)
+
+
+def _keys(df: pd.DataFrame, key: Sequence[str]) -> pd.MultiIndex:
+    return pd.MultiIndex.from_frame(df[list(key)].astype("string").fillna("\x00"))
+
+
+def _same(s: pd.Series, t: pd.Series) -> pd.Series:
+    """Row by row: the new value is missing, or equal to the stored one."""
+    s_txt, t_txt = s.astype("string"), t.astype("string")
+    return (s.isna().to_numpy() | (t.notna().to_numpy() & (s_txt == t_txt).fillna(False)
+                                   .to_numpy()))
+
+
+def _prepare(table: str, new: pd.DataFrame, dtypes: dict[str, str]) -> tuple[pd.DataFrame,
+                                                                               list[str]]:
+    """The batch with the table's dtypes, its key columns, one row per key and its day."""
+    new = delta.normalise(new)
+    for c, want in dtypes.items():
+        if c in new.columns and str(new[c].dtype) != want:
+            try:
+                new[c] = new[c].astype(want)
+            except (TypeError, ValueError):
+                pass
+    key = [k for k in TABLES[table].key if k in new.columns or k in dtypes]
+    for k in key:
+        if k not in new.columns:
+            new[k] = pd.Series(pd.NA, index=new.index).astype(dtypes.get(k, "object"))
+    new = _dedupe(new.reset_index(drop=True), key)
+    new[delta.DAY] = delta.day_labels(table, new).to_numpy()
+    new = new.sort_values([delta.DAY, *key], kind="stable", na_position="last")
+    return new.reset_index(drop=True), key
+
+
+def _stored(store: Path, table: str, version: int, new: pd.DataFrame, key: list[str],
+            dtypes: dict[str, str]) -> pd.DataFrame:
+    """The stored rows that may match ``new`` (its days only when the day follows from the
+    key), with the key and the batch's columns."""
+    days = set(new[delta.DAY]) if delta.day_in_key(table) else None
+    files = [p for d, p in delta.files_at(store / table, version, store)
+             if days is None or d in days]
+    cols = [c for c in new.columns if c != delta.DAY]
+    parts = [_read(store, table, f, cols) for f in files]
+    parts = [p for p in parts if p.num_rows]
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    return _to_pandas(parts, dtypes)
+
+
+def upsert(store: Path, table: str, new: pd.DataFrame, version: int | None,
+           dtypes: dict[str, str]) -> tuple[dict[str, int], int, dict[str, str]]:
+    """Upsert one table's batch: (counts new/updated/unchanged, new version, dtypes)."""
+    path = store / table
+    new, key = _prepare(table, new, dtypes)
+    data_cols = [c for c in new.columns if c != delta.DAY]
+    merged_dtypes = {**dtypes, **{c: str(new[c].dtype) for c in data_cols if c not in dtypes}}
+    if version is None:
+        delta.create(path, delta.to_arrow(new), overwrite=delta.is_table(path))
+        return ({"new": len(new), "updated": 0, "unchanged": 0},
+                delta.latest_version(path, store), merged_dtypes)
+    old = _stored(store, table, version, new, key, dtypes)
+    old = old.drop_duplicates(subset=key, keep="first") if len(old) else old
+    if len(old):
+        idx = _keys(old, key).get_indexer(_keys(new, key))
+    else:
+        idx = pd.Series(-1, index=new.index).to_numpy()
+    matched = idx >= 0
+    changed = ~matched
+    for c in data_cols:
+        if c in key:
+            continue
+        if c not in old.columns:
+            changed |= matched & new[c].notna().to_numpy()
+            continue
+        stored = old[c].iloc[idx[matched]].reset_index(drop=True)
+        differs = ~_same(new.loc[matched, c].reset_index(drop=True), stored)
+        changed[matched] |= differs
+    counts = {"new": int((~matched).sum()), "updated": int((matched & changed).sum()),
+              "unchanged": int((matched & ~changed).sum())}
+    rows = new[changed]
+    if len(rows):
+        version = delta.merge(path, table, delta.to_arrow(rows), key, store)
+    return counts, version, merged_dtypes
+
+
+def ingest(paths: Iterable[str | os.PathLike], store_dir: str | os.PathLike = "data/store",
+           table: str | None = None, *, progress: bool = False) -> IngestResult:
+    """Load each file and upsert its rows into the store, as one recorded change; see the
+    module docstring."""
+    store = Path(store_dir)
+    result = IngestResult()
+    frames: dict[str, list[pd.DataFrame]] = {}
+    files: list[dict[str, Any]] = []
+    paths = [Path(p) for p in paths]
+    iterator = paths
+    if progress and len(paths) > 1:
+        from tqdm import tqdm  # a progress bar only for interactive multi-file ingests
+
+        iterator = tqdm(paths, desc="loading exports", unit="file")
+    for path in iterator:
+        df, reports = _load_file(path, table)
+        result.reports.extend(reports)
+        frames.setdefault(reports[0].table, []).append(df)
+        digest = catalog.sha256(path)
+        files.extend({"file": str(path), "sha256": digest, "table": r.table,
+                      "rows_read": r.rows_read, "rows_loaded": r.rows_loaded,
+                      "rows_quarantined": r.rows_quarantined} for r in reports)
+        for r in reports:
+            result.rows_quarantined[r.table] = (result.rows_quarantined.get(r.table, 0)
+                                                + r.rows_quarantined)
+    catalog.fault("after_load")
+    with catalog.writer_lock(store):
+        result.notes = admin.recover(store)
+        catalog.mark_running(store, "ingest")
+        state = catalog.last_state(store) or {}
+        # a table whose folder was deleted by hand is dropped: an ingest of it starts anew
+        versions = {t: v for t, v in state.get("versions", {}).items() if (store / t).is_dir()}
+        dtypes = {t: dict(d) for t, d in state.get("dtypes", {}).items() if t in versions}
+        tables_rec: dict[str, dict[str, int]] = {}
+        for name in sorted(frames):
+            parts = frames[name]
+            new = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+            counts, versions[name], dtypes[name] = upsert(
+                store, name, new, versions.get(name), dtypes.get(name, {}))
+            tables_rec[name] = {**counts, "quarantined": result.rows_quarantined.get(name, 0),
+                                "version": versions[name]}
+            result.rows_new[name] = counts["new"]
+            result.rows_updated[name] = counts["updated"]
+            result.rows_unchanged[name] = counts["unchanged"]
+            catalog.fault(f"after_table:{name}")
+        versions = admin.current_versions(store, versions)
+        catalog.fault("before_log")
+        record = catalog.append_record(store, {
+            "kind": "ingest", "files": files, "tables": tables_rec, "versions": versions,
+            "dtypes": dtypes})
+        catalog.clear_running(store)
+    result.versions = versions
+    result.record = record["n"]
+    return result
