@@ -5,10 +5,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CSOPS  := $(BIN)/csops
 # Optional variables: WEEK=2026-W47 MONTH=2026-10 DATE=2026-11-20 AGENT=小美 FROM=… TO=…
-#                     PROMO=double11 REPORT_LANG=en PARAMS="key=value key2=value2"
+#                     PROMO=double11 REPORT_LANG=en PARAMS="key=value key2=value2" WEEKS=22 (demo)
 REPORT_ARGS = $(if $(REPORT_LANG),--lang $(REPORT_LANG)) $(foreach p,$(PARAMS),--param $(p))
 
-.PHONY: help setup demo weekly monthly daily agent promo leaderboard what_if callbacks test lint lab bench clean
+.PHONY: help setup demo weekly monthly daily agent promo leaderboard what_if callbacks chase test lint lab bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z_]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -21,8 +21,8 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create .venv and install csops with its dependencies
 
-demo: $(STAMP)  ## (re)build the demo shop: exports in data/demo/exports, store in data/demo/store
-	$(CSOPS) demo --out data/demo --weeks 8 --seed 1
+demo: $(STAMP)  ## (re)build the demo shop (22 weeks): exports in data/demo/exports, store in data/demo/store
+	$(CSOPS) demo --out data/demo --seed 1 $(if $(WEEKS),--weeks $(WEEKS))
 
 weekly: $(STAMP)  ## the weekly review for the last complete week (WEEK=2026-W47 for another)
 	$(CSOPS) report weekly $(if $(WEEK),--week $(WEEK)) $(REPORT_ARGS)
@@ -44,11 +44,14 @@ leaderboard: $(STAMP)  ## promo standings so far: SINCE="2026-11-11 00:00" [BY=o
 	@test -n "$(SINCE)" || { echo 'usage: make leaderboard SINCE="2026-11-11 00:00"'; exit 2; }
 	$(CSOPS) leaderboard --since "$(SINCE)" $(if $(BY),--by $(BY)) $(if $(TOP),--top $(TOP)) --store $(or $(STORE),$(shell $(BIN)/python -c 'from csops_lib.demo.build import ensure_demo_store; print(ensure_demo_store())'))
 
-what_if: $(STAMP)  ## the what-if notebook run with its default parameters
-	$(CSOPS) report what_if $(REPORT_ARGS)
+what_if: $(STAMP)  ## the what-if notebook with its default parameters (WEEK=2026-W47: another base week)
+	$(CSOPS) report what_if $(if $(WEEK),--week $(WEEK)) $(REPORT_ARGS)
 
 callbacks: $(STAMP)  ## today's callback call sheet, Excel (DATE=2026-11-20 for another day)
 	$(CSOPS) callbacks $(if $(DATE),--date $(DATE)) $(if $(REPORT_LANG),--lang $(REPORT_LANG))
+
+chase: $(STAMP)  ## today's chase (追单) sheets for the agents, Excel (DATE=2026-11-20 for another day)
+	$(CSOPS) chase $(if $(DATE),--date $(DATE)) $(if $(REPORT_LANG),--lang $(REPORT_LANG))
 
 test: $(STAMP)  ## the whole test suite, notebooks included
 	$(BIN)/pytest -q
@@ -56,7 +59,8 @@ test: $(STAMP)  ## the whole test suite, notebooks included
 lint: $(STAMP)  ## ruff over the library, tests and notebooks
 	$(BIN)/ruff check csops_lib tests notebooks bench
 
-lab: $(STAMP)  ## JupyterLab with the kernel that has csops_lib
+lab: $(STAMP)  ## JupyterLab with the kernel that has csops_lib (builds the demo store first if needed)
+	$(BIN)/python -c 'from csops_lib.demo.build import ensure_demo_store; ensure_demo_store()'
 	$(BIN)/jupyter lab notebooks
 
 bench: $(STAMP)  ## time chat metrics on 1 M and 10 M messages vs a Python loop and DuckDB → bench/results.md
@@ -65,3 +69,7 @@ bench: $(STAMP)  ## time chat metrics on 1 M and 10 M messages vs a Python loop 
 
 clean:  ## remove generated outputs (keeps .venv and data)
 	rm -rf outputs/*/ .pytest_cache
+
+.PHONY: register
+register: $(STAMP)  ## the deal register (成交登记) template → outputs/register/ (STORE=data/demo/store for its names, OUT=file.xlsx)
+	$(CSOPS) register-template $(if $(STORE),--store $(STORE)) $(if $(OUT),--out $(OUT)) $(if $(REPORT_LANG),--lang $(REPORT_LANG))

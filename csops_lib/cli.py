@@ -1,10 +1,12 @@
-"""The `csops` command: validate, ingest, demo, report, kpis, funnel."""
+"""The `csops` command: validate, ingest, demo, report, kpis, funnel, send."""
 from __future__ import annotations
 
 import argparse
 import sys
 import time
 from pathlib import Path
+
+from csops_lib.settings.paths import DEMO_WEEKS  # a constant: no pandas, --help stays fast
 
 
 def _cmd_validate(args) -> int:
@@ -83,6 +85,10 @@ def _cmd_migrate(args) -> int:
 def _cmd_demo(args) -> int:
     from csops_lib.demo.build import build_demo_store
 
+    if args.weeks < 1:
+        print(f"error: --weeks: expected a whole number of weeks >= 1, got {args.weeks}",
+              file=sys.stderr)
+        return 2
     started = time.monotonic()
     build_demo_store(args.out, weeks=args.weeks, seed=args.seed, end=args.end, progress=True)
     print(f"demo shop ready in {time.monotonic() - started:.1f} s: exports in "
@@ -103,6 +109,8 @@ def _cmd_report(args) -> int:
         for name in ("week", "month", "date", "lang", "agent", "promo"):
             value = getattr(args, name, None)
             if value:
+                if args.report not in REPORT_OPTIONS[name]:
+                    raise runner.ReportError(_misplaced_option(args.report, name))
                 overrides[name] = value
         if args.timeout is not None and args.timeout <= 0:
             raise runner.ReportError(f"--timeout: expected seconds > 0, got {args.timeout}")
@@ -113,6 +121,45 @@ def _cmd_report(args) -> int:
         return 1
     print(html)
     return 0
+
+
+#: each report option → the reports it belongs to (the rest refuse it, naming the right one)
+REPORT_OPTIONS = {"week": ("weekly", "agent", "what_if"), "month": ("weekly",),
+                  "date": ("daily",), "agent": ("agent",), "promo": ("promo",),
+                  "lang": ("weekly", "daily", "agent", "promo", "what_if")}
+
+#: the epilog of `csops report --help`: which options go with which report, where it goes
+REPORT_EPILOG = """\
+which options belong to which report:
+  weekly    --week 2026-W47     the weekly review (default: the last complete week)
+            --month 2026-10     the monthly review (or --param period=month: the last
+                                complete month)
+  daily     --date 2026-11-20   the day (default: the last day of the data)
+  agent     --agent 小美        the agent (default: the notebook's, 小美 in the demo) and
+            --week 2026-W47     the week (default: the last complete week), or a custom
+                                period: --param date_from=2026-11-02 --param date_to=2026-11-15
+  promo     --promo double11    the promo (default: the latest in the promos table)
+  what_if   --week 2026-W47     the base week (default: the last complete week)
+every report: --lang zh|en, --data-dir DIR, --param KEY=VALUE, --timeout SECONDS
+
+where the report goes (weekly, monthly, daily, promo: the .xlsx workbook beside it):
+  weekly    outputs/weekly/2026-W47/weekly_2026-W47_zh.html
+  monthly   outputs/monthly/2026-10/monthly_2026-10_zh.html
+  daily     outputs/daily/2026-11-20/daily_2026-11-20_zh.html
+  agent     outputs/agent/小美_2026-W47/agent_小美_2026-W47_zh.html
+  promo     outputs/promo/double11/promo_double11_zh.html
+  what_if   outputs/what_if/2026-W47/what_if_2026-W47_zh.html
+the name ends in the language: --lang en writes ..._en.html beside the Chinese one.
+CSOPS_OUTPUTS_DIR moves outputs/ elsewhere."""
+
+
+def _misplaced_option(report: str, name: str) -> str:
+    """One line: ``--name`` is not an option of ``report``; which reports take it, and
+    which options ``report`` takes instead."""
+    own = [f"--{k}" for k, reports in REPORT_OPTIONS.items() if report in reports and k != "lang"]
+    takes = f"; {report} takes {' / '.join(own)}" if own else f"; {report} takes none of them"
+    return (f"--{name} is for the {' / '.join(REPORT_OPTIONS[name])} report"
+            f"{'s' if len(REPORT_OPTIONS[name]) > 1 else ''}{takes} (see csops report --help)")
 
 
 def _cmd_kpis(args) -> int:
@@ -178,9 +225,12 @@ def _cmd_callbacks(args) -> int:
     from csops_lib.demo.build import ensure_demo_store
     from csops_lib.render.call_sheet import call_sheet_path, write_call_sheet
     from csops_lib.reports.callbacks import plan_callbacks
+    from csops_lib.settings.paths import resolve_store
 
-    folder = Path(args.data_dir) if args.data_dir else ensure_demo_store()
     try:
+        if not args.data_dir:
+            ensure_demo_store()
+        folder = resolve_store(args.data_dir)
         day, plan = plan_callbacks(folder, args.date, lag_days=args.lag_days,
                                    calls_per_agent=args.calls_per_agent)
         path = write_call_sheet(plan, call_sheet_path(day, args.lang), lang=args.lang)
@@ -190,6 +240,31 @@ def _cmd_callbacks(args) -> int:
     per_agent = plan.groupby("agent").size()
     print(f"{len(plan)} calls for {len(per_agent)} agents "
           f"({', '.join(f'{a} {n}' for a, n in per_agent.items())})", file=sys.stderr)
+    print(path)
+    return 0
+
+
+def _cmd_chase(args) -> int:
+    from csops_lib.demo.build import ensure_demo_store
+    from csops_lib.render.chase_sheet import make_chase_sheet
+    from csops_lib.settings.base import SettingsError
+    from csops_lib.settings.paths import resolve_store
+    from csops_lib.settings.shop import parse_overrides
+
+    try:
+        if not args.data_dir:
+            ensure_demo_store()
+        folder = resolve_store(args.data_dir)
+        path, data = make_chase_sheet(folder, args.date, lang=args.lang,
+                                      params=parse_overrides(args.param or []))
+    except (FileNotFoundError, SettingsError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    per_agent = data.plan.groupby("agent", sort=False).size()
+    print(f"{len(data.plan)} of {len(data.chase)} customers to chase on "
+          f"{data.use_day:%Y-%m-%d} (data up to {data.data_day:%Y-%m-%d}; at most "
+          f"{data.per_agent} per agent: {', '.join(f'{a} {n}' for a, n in per_agent.items())})",
+          file=sys.stderr)
     print(path)
     return 0
 
@@ -204,13 +279,88 @@ def _cmd_leaderboard(args) -> int:
         return 2
     try:
         params = load_shop_params(**parse_overrides(args.param or []))
-        text = leaderboard.run(since=args.since, until=args.until, files=args.files or None,
-                               store_dir=args.store, by=args.by, top=args.top,
-                               lang=args.lang, params=params)
+        text, title, body = leaderboard.run_message(
+            since=args.since, until=args.until, files=args.files or None, store_dir=args.store,
+            by=args.by, top=args.top, lang=args.lang, params=params)
     except (LoadError, FileNotFoundError, ParamError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(text)
+    if args.send:
+        return _push(args.send, title, body, [], "leaderboard")
+    return 0
+
+
+def _push(urls, title: str, body: str, files, what: str) -> int:
+    """Send a message (csops_lib.send); each failed destination is one line, exit 1."""
+    from csops_lib import send
+    from csops_lib.settings.base import SettingsError
+
+    try:
+        settings = send.SendSettings.load()
+        message = send.Message(send.safe_text(title), send.safe_text(body), list(files))
+        failed = send.push(urls, message, settings=settings)
+    except (send.SendError, SettingsError) as exc:
+        print(f"error: send: {exc}", file=sys.stderr)
+        return 1
+    for line in failed:
+        print(f"error: {what} not sent to {line}", file=sys.stderr)
+    total = len(urls or settings.to)
+    if len(failed) < total:
+        print(f"{what}: sent to {total - len(failed)} of {total} destination(s)",
+              file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _cmd_send(args) -> int:
+    from csops_lib import runner, send
+    from csops_lib.settings.base import SettingsError
+
+    overrides = {k: v for k in ("week", "month", "date", "agent", "promo", "lang")
+                 if (v := getattr(args, k, None))}
+    try:
+        settings = send.SendSettings.load()
+        html, params = send.locate(args.report, overrides, data_dir=args.data_dir,
+                                   rerun=args.rerun)
+        message = send.report_message(args.report, html, params, settings=settings)
+        failed = send.push(args.to or [], message, settings=settings)
+    except (runner.ReportError, send.SendError, SettingsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for line in failed:
+        print(f"error: {args.report} not sent to {line}; the report is kept: {html}",
+              file=sys.stderr)
+    total = len(args.to or settings.to)
+    if len(failed) < total:
+        print(f"{args.report}: sent to {total - len(failed)} of {total} destination(s) "
+              f"({len(message.attachments)} file(s) attached where the channel takes files)",
+              file=sys.stderr)
+    print(html)
+    return 1 if failed else 0
+
+
+def _cmd_register_template(args) -> int:
+    from csops_lib.render.register_template import store_names, write_register_template
+    from csops_lib.store import StoreError
+
+    out = args.out
+    if out and Path(out).suffix.lower() != ".xlsx":
+        print(f"error: --out {out}: the register is an Excel workbook; give a .xlsx path",
+              file=sys.stderr)
+        return 2
+    try:
+        names = store_names(args.store)
+        path = write_register_template(out, names=names, lang=args.lang)
+    except (FileNotFoundError, StoreError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if names.source is None:
+        print("no store given or configured: store and agent names are typed in "
+              "(--store DIR fills their drop-downs)", file=sys.stderr)
+    else:
+        print(f"{len(names.stores)} store(s), {len(names.agents)} agent(s) from {names.source}",
+              file=sys.stderr)
+    print(path)
     return 0
 
 
@@ -271,7 +421,10 @@ def build_parser() -> argparse.ArgumentParser:
                                    "its exports (xlsx, Chinese headers, real-world messiness) to "
                                    "OUT/exports and ingest them into OUT/store.")
     p.add_argument("--out", default="data/demo", help="output folder (default: data/demo)")
-    p.add_argument("--weeks", type=int, default=8, help="weeks of history (default: 8)")
+    p.add_argument("--weeks", type=int, default=DEMO_WEEKS,
+                   help=f"weeks of history (default: {DEMO_WEEKS}, about five months: the "
+                        f"monthly report has its previous month and full 3-month average "
+                        f"whatever the day)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
     p.add_argument("--end", help="last day YYYY-MM-DD (default: yesterday)")
     p.set_defaults(func=_cmd_demo)
@@ -289,6 +442,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="sheet language")
     p.add_argument("--data-dir", help="store folder (default: configured, else the demo)")
     p.set_defaults(func=_cmd_callbacks)
+
+    p = sub.add_parser("chase", help="the agents' chase (追单) sheets for the day, Excel",
+                       description="The unconverted inquiries to chase on DATE: customers "
+                                   "with a pre-sale session whose follow-up window still "
+                                   "includes DATE, not paid and chased fewer than max_chases "
+                                   "times (data as of the end of the day before), one sheet "
+                                   "per agent with the buyer nick, ordered by what is worth "
+                                   "chasing first (the window's last day first, then the "
+                                   "larger expected amount), at most chase_per_agent each "
+                                   "(params/shop.yaml). For the agents only: the daily report "
+                                   "shows the boss counts and masked examples.")
+    p.add_argument("--date", help="the day the sheets are used, YYYY-MM-DD (default: today)")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="sheet language")
+    p.add_argument("--data-dir", help="store folder (default: configured, else the demo)")
+    p.add_argument("--param", action="append", metavar="KEY=VALUE",
+                   help="a shop threshold or daily setting, e.g. chase_per_agent=10")
+    p.set_defaults(func=_cmd_chase)
 
     p = sub.add_parser("leaderboard", help="promo standings so far: team PK and top agents",
                        description="Credit the orders paid since --since to agents (the "
@@ -310,18 +480,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="label language")
     p.add_argument("--param", action="append", metavar="KEY=VALUE",
                    help="override a shop parameter of params/shop.yaml (repeatable)")
+    p.add_argument("--send", action="append", metavar="URL",
+                   help="also post the standings (markdown, phones/names/addresses masked) "
+                        "to this Apprise URL: dingtalk://, wecombot://, feishu://, mailtos://, "
+                        "json:// … (repeatable; secrets as {env:NAME})")
     p.set_defaults(func=_cmd_leaderboard)
 
     p = sub.add_parser("report", help="run a report notebook to HTML",
                        description="Execute a report notebook with papermill and convert it to "
-                                   "HTML (code hidden) under outputs/<report>/<period>/.")
+                                   "HTML (code hidden) under outputs/<report>/<period>/, named "
+                                   "<report>_<period>_<lang>.html, with its workbook (.xlsx) "
+                                   "beside it.",
+                       epilog=REPORT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("report", choices=["weekly", "daily", "agent", "promo", "what_if"],
                    help="which report")
-    p.add_argument("--week", help="ISO week such as 2026-W47 (default: last complete week)")
-    p.add_argument("--month", help="month such as 2026-10 (weekly: gives the monthly report)")
-    p.add_argument("--date", help="day YYYY-MM-DD for the daily report (default: yesterday)")
-    p.add_argument("--agent", help="agent name for the agent profile")
-    p.add_argument("--promo", help="promo name for the promo retrospective")
+    p.add_argument("--week", help="weekly, agent, what_if: ISO week such as 2026-W47 "
+                                  "(default: the last complete week)")
+    p.add_argument("--month", help="weekly: a month such as 2026-10 gives the monthly report")
+    p.add_argument("--date", help="daily: the day YYYY-MM-DD (default: the data's last day)")
+    p.add_argument("--agent", help="agent: the agent to profile")
+    p.add_argument("--promo", help="promo: the promo (default: the latest)")
     p.add_argument("--lang", help="label language: zh (default) or en")
     p.add_argument("--data-dir", help="store folder (default: configured, else the demo)")
     p.add_argument("--param", action="append", metavar="KEY=VALUE",
@@ -380,6 +558,52 @@ def build_parser() -> argparse.ArgumentParser:
                    help=".csv (UTF-8 with BOM), .xlsx or .parquet; default: CSV on stdout")
     p.add_argument("--quarantine-out", metavar="CSV", help="write the quarantined rows here")
     p.set_defaults(func=_cmd_funnel)
+
+    p = sub.add_parser("send", help="push a report's headline to the team chat or by e-mail",
+                       description="Send REPORT's title and headline sentences (markdown; "
+                                   "phones, names and addresses masked) to each --to URL through "
+                                   "Apprise: dingtalk://, wecombot://, feishu://, mailto:// / "
+                                   "mailtos:// (with the HTML and the workbook attached), "
+                                   "json:// webhooks and more. The report of the period is "
+                                   "taken from outputs/ (run first when missing). A URL may hold "
+                                   "{env:NAME} placeholders filled from the environment; URLs "
+                                   "are only ever printed masked. Default destinations: `to:` "
+                                   "in params/send.yaml. A failed send is one line per "
+                                   "destination and exit code 1; the report stays in outputs/.")
+    p.add_argument("report", choices=["weekly", "daily", "agent", "promo", "what_if"],
+                   help="which report")
+    p.add_argument("--to", nargs="+", metavar="URL",
+                   help="Apprise URL(s) (default: `to:` in params/send.yaml)")
+    p.add_argument("--week", help="ISO week such as 2026-W47 (default: last complete week)")
+    p.add_argument("--month", help="month such as 2026-10 (weekly: the monthly report)")
+    p.add_argument("--date", help="day YYYY-MM-DD for the daily report (default: yesterday)")
+    p.add_argument("--agent", help="agent name for the agent profile")
+    p.add_argument("--promo", help="promo name for the promo retrospective")
+    p.add_argument("--lang", help="label language: zh (default) or en")
+    p.add_argument("--data-dir", help="store folder (default: configured, else the demo)")
+    p.add_argument("--rerun", action="store_true",
+                   help="run the report again even when outputs/ has it")
+    p.set_defaults(func=_cmd_send)
+
+    p = sub.add_parser("register-template",
+                       help="write the deal register (成交登记) Excel template with drop-downs",
+                       description="Write the supervisor's deal register workbook: 成交日期, "
+                                   "成交店铺, 对应负责人, 销售产品, 客户ID, 客户姓名, 性别, 省份, "
+                                   "地址, 电话, 备注, 付款时间段, 付款金额, 订单编号; drop-downs of "
+                                   "the stores and agents (from --store, else the configured "
+                                   "store), 男/女, the 34 provinces and the 24 hourly payment "
+                                   "slots; a date and an amount >= 0 enforced; IDs and phones "
+                                   "kept as text. A filled register loads with `csops validate` "
+                                   "and `csops ingest` (table orders).")
+    p.add_argument("--out", metavar="FILE",
+                   help="the .xlsx to write (default: outputs/register/成交登记.xlsx, "
+                        "deal_register.xlsx in English)")
+    p.add_argument("--store", metavar="DIR",
+                   help="history store whose orders and roster give the store and agent "
+                        "names (default: the configured store; none: type the names)")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh",
+                   help="headers and messages: zh (default) or en")
+    p.set_defaults(func=_cmd_register_template)
     return parser
 
 

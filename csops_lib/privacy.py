@@ -3,6 +3,7 @@ meant for the boss (:func:`mask_pii`), and free text such as chat messages (:fun
 with the known PII strings of an orders table from :func:`order_pii`)."""
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -27,10 +28,48 @@ def mask_name(s: pd.Series) -> pd.Series:
     )
 
 
+#: hex characters of the stable hash a masked buyer nick ends with (more when two collide)
+MASK_HASH_CHARS = 3
+_MASK_SEP = "\u00b7"  # "·"
+
+
+def _nick_hash(text: str) -> str:
+    """A stable hex digest of a buyer nick (the same in every process and report)."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16,
+                           person=b"csops-mask").hexdigest()
+
+
 def mask_customer_id(s: pd.Series) -> pd.Series:
-    """Buyer nicks: first two and last character kept, `tb_88123` → `tb***3`."""
+    """Buyer nicks masked for the boss's reports, never two customers under one mask:
+    first two and last character kept, then a short stable hash, ``tb_88123`` →
+    ``tb***3·9c1``.
+
+    The hash suffix is :data:`MASK_HASH_CHARS` hex characters of a BLAKE2b digest of the
+    nick, so a customer has the same mask in every table and report; when two different
+    nicks of ``s`` would still share a mask, their suffixes are lengthened until every
+    distinct nick of ``s`` has its own (so a mask is unique within what is shown together).
+    Missing values stay missing."""
     text = s.astype("string")
-    return (text.str.slice(0, 2) + "***" + text.str.slice(-1)).where(s.notna())
+    nicks = [str(v) for v in pd.unique(text.dropna())]
+    width = {n: MASK_HASH_CHARS for n in nicks}
+    digest = {n: _nick_hash(n) for n in nicks}
+
+    def shown(n: str) -> str:
+        head, tail = (n[:2], n[-1:]) if len(n) > 3 else (n[:1], "")  # a short nick: less
+        return f"{head}***{tail}{_MASK_SEP}{digest[n][:width[n]]}"
+
+    while True:
+        owners: dict[str, list[str]] = {}
+        for n in nicks:
+            owners.setdefault(shown(n), []).append(n)
+        clashes = [ns for ns in owners.values() if len(ns) > 1]
+        if not clashes or all(width[n] >= len(digest[n]) for ns in clashes for n in ns):
+            break
+        for ns in clashes:
+            for n in ns:
+                width[n] += 1
+    masks = {n: shown(n) for n in nicks}
+    return text.map(lambda v: masks.get(str(v)) if pd.notna(v) else pd.NA).astype("string")
 
 
 def mask_pii(df: pd.DataFrame, *, keep_customer_id: bool = False) -> pd.DataFrame:

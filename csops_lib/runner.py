@@ -9,13 +9,26 @@
    the calendar, the agent and the promo against the store: all before any kernel starts,
    each a one-line :class:`ReportError`;
 2. papermill executes the notebook (kernel `python3`, project root as working directory) into
-   `outputs/<report>/<period>/.<report>.executed.ipynb`, with a timeout per cell
+   `.<name>.executed.ipynb` in the report's folder, with a timeout per cell
    (:data:`CELL_TIMEOUT_S`); the kernel talks over local IPC sockets (no TCP port) and its own
-   messages go to `.<report>.kernel.log` beside it, never to the console;
+   messages go to `.<name>.kernel.log` beside it, never to the console;
 3. nbconvert's HTML exporter converts it (input hidden, `remove_cell`-tagged cells and stderr
    streams dropped, no script, style or font from the network: the page opens offline) to a
-   temporary file that is renamed over `<report>.html`, so a failed run never replaces the
+   temporary file that is renamed over `<name>.html`, so a failed run never replaces the
    last good report (the executed notebook is kept for debugging).
+
+Where a report goes (:func:`output_files`): ``outputs/<kind>/<label>/<kind>_<label>_<lang>``
+with ``.html`` and ``.xlsx``, the name carrying the period and the language, so an English
+copy never overwrites the Chinese one and a file sent on keeps saying what it is:
+
+===========  ==================================================================
+weekly       ``weekly/2026-W47/weekly_2026-W47_zh.html``
+monthly      ``monthly/2026-10/monthly_2026-10_zh.html`` (weekly notebook, a month)
+daily        ``daily/2026-11-20/daily_2026-11-20_zh.html``
+agent        ``agent/小美_2026-W47/agent_小美_2026-W47_zh.html`` (or ``小美_<from>_<to>``)
+promo        ``promo/double11/promo_double11_zh.html``
+what_if      ``what_if/2026-W47/what_if_2026-W47_zh.html`` (the base week)
+===========  ==================================================================
 
 Every folder and file name built from data or the command line (a promo, an agent, a period)
 is one safe path component (:func:`csops_lib.settings.paths.safe_name`) and every path written
@@ -24,6 +37,7 @@ given by the user included (:func:`csops_lib.settings.paths.inside_outputs`).
 """
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import importlib
 import logging
@@ -56,6 +70,7 @@ from csops_lib.settings.paths import (
     inside_outputs,
     outputs_dir,
     project_root,
+    resolve_store,
     safe_name,
 )
 
@@ -358,23 +373,49 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def output_paths(report: str, period_label: str, out_root: str | os.PathLike | None = None
-                 ) -> tuple[Path, Path]:
-    """(the outputs folder, the report's own folder ``<root>/<report>/<label>``): the label
-    (a period, a promo or an agent from data or the command line) made one safe path
-    component, and the folder checked to lie inside the outputs folder."""
+def output_kind(report: str, params: dict[str, Any]) -> str:
+    """The name a report's outputs carry: ``monthly`` for the weekly notebook run on a month
+    (it has its own folder, ``outputs/monthly/<month>/``), else the report's name."""
+    return "monthly" if report == "weekly" and params.get("month") else report
+
+
+def output_paths(report: str, period_label: str, out_root: str | os.PathLike | None = None,
+                 *, kind: str | None = None) -> tuple[Path, Path]:
+    """(the outputs folder, the report's own folder ``<root>/<kind>/<label>``; ``kind``
+    defaults to ``report``): the label (a period, a promo or an agent from data or the
+    command line) made one safe path component, and the folder checked to lie inside the
+    outputs folder."""
     root = Path(out_root) if out_root is not None else outputs_dir()
     try:
-        return root, inside_outputs(root / safe_name(report) / safe_name(period_label), root)
+        return root, inside_outputs(root / safe_name(kind or report) / safe_name(period_label),
+                                    root)
     except UnsafePathError as exc:
         raise ReportError(f"report {report!r}: {exc}") from None
 
 
-def workbook_path(report: str, given, out_dir: Path, root: Path) -> str:
-    """The workbook the notebook writes: ``<out_dir>/<report>.xlsx``, or the ``xlsx_path``
-    the user gave, which must be an .xlsx file inside the outputs folder ``root``."""
+def output_name(kind: str, period_label: str, lang: str) -> str:
+    """The file name (without suffix) of a report: ``<kind>_<label>_<lang>``, e.g.
+    ``weekly_2026-W47_zh``, one safe path component (:func:`safe_name`)."""
+    return safe_name(f"{kind}_{period_label}_{lang}")
+
+
+def output_files(report: str, params: dict[str, Any], period_label: str,
+                 out_root: str | os.PathLike | None = None) -> tuple[Path, Path, str]:
+    """(the outputs folder, the report's folder, the file name without suffix) of a run
+    with ``params`` (its ``lang`` and, for the weekly notebook, ``month``): see the module
+    docstring for the names."""
+    kind = output_kind(report, params)
+    root, out_dir = output_paths(report, period_label, out_root, kind=kind)
+    return root, out_dir, output_name(kind, period_label, str(params.get("lang") or "zh"))
+
+
+def workbook_path(report: str, given, out_dir: Path, root: Path, *,
+                  name: str | None = None) -> str:
+    """The workbook the notebook writes: ``<out_dir>/<name>.xlsx`` (``name`` defaults to
+    ``report``), or the ``xlsx_path`` the user gave, which must be an .xlsx file inside the
+    outputs folder ``root``."""
     if given in (None, ""):
-        return str(out_dir / f"{report}.xlsx")
+        return str(out_dir / f"{name or report}.xlsx")
     try:
         path = inside_outputs(str(given), root)
     except UnsafePathError as exc:
@@ -423,14 +464,15 @@ def render(report: str, overrides: dict[str, Any] | None = None, *,
     from papermill import PapermillExecutionError  # slow to import: only when a report runs
 
     params = report_params(report, overrides)
-    root, out_dir = output_paths(report, period_label, out_root)
+    root, out_dir, name = output_files(report, params, period_label, out_root)
     if "xlsx_path" in notebook_parameters(report):
-        params["xlsx_path"] = workbook_path(report, params.get("xlsx_path"), out_dir, root)
+        params["xlsx_path"] = workbook_path(report, params.get("xlsx_path"), out_dir, root,
+                                            name=name)
     timeout = timeout or cell_timeout()
     out_dir.mkdir(parents=True, exist_ok=True)
-    executed = out_dir / f".{report}.executed.ipynb"
-    log_path = out_dir / f".{report}.kernel.log"
-    html_path = out_dir / f"{report}.html"
+    executed = out_dir / f".{name}.executed.ipynb"
+    log_path = out_dir / f".{name}.kernel.log"
+    html_path = out_dir / f"{name}.html"
     kept = (f"the executed notebook is kept for debugging: {executed}\n"
             f"the last good report (if any) is untouched: {html_path}")
     started = time.monotonic()
@@ -460,44 +502,49 @@ def render(report: str, overrides: dict[str, Any] | None = None, *,
     return html_path
 
 
-#: report name → (period kind, the notebook parameter that names the period); reports
-#: without a calendar period (promo, what_if) are labelled by a parameter instead
+#: report name → (period kind, the notebook parameter that names the period); the promo
+#: retrospective, without a calendar period, is labelled by its promo instead
 PERIOD_PARAM = {"weekly": ("week", "week"), "daily": ("day", "date"),
-                "agent": ("week", "week")}
+                "agent": ("week", "week"), "what_if": ("week", "week")}
 #: reports labelled by a parameter: report → parameter whose value names the output folder
-LABEL_PARAM = {"promo": "promo", "what_if": None}
+LABEL_PARAM = {"promo": "promo"}
 
 
 def output_label(report: str, params: dict[str, Any], period_label: str | None) -> str:
-    """The output folder name under outputs/<report>/: the period, prefixed for agent reports."""
+    """The output folder name under outputs/<report>/: the period (a week, a month, a day),
+    prefixed with the agent for agent reports (``小美_2026-W47``, ``小美_<from>_<to>``), or
+    the promo's name."""
     if report == "agent":
         if params.get("date_from") and params.get("date_to"):
             return f"{params.get('agent', 'agent')}_{params['date_from']}_{params['date_to']}"
         return f"{params.get('agent', 'agent')}_{period_label}"
     if report in LABEL_PARAM:
-        key = LABEL_PARAM[report]
-        return str(params.get(key) or "default") if key else "default"
-    return str(period_label)
+        return str(params.get(LABEL_PARAM[report]) or "default")
+    return str(period_label or "default")
 
 
 def data_folder(data_dir=None, *, progress: bool = True) -> Path:
-    """The store to report on: ``data_dir`` when given (it must be a folder), else the
-    configured one, else the demo store (built on first use); a one-line error otherwise."""
+    """The store to report on, as an absolute path (the notebook runs in the project root,
+    the user's relative path is taken from where they are): ``data_dir`` when given (it must
+    be a folder), else the configured one, else the demo store (built on first use);
+    :func:`csops_lib.settings.paths.resolve_store`. A one-line error otherwise."""
     try:
-        folder = Path(data_dir) if data_dir else ensure_demo_store(progress=progress)
+        if not data_dir:
+            ensure_demo_store(progress=progress)
+        return resolve_store(data_dir)
     except FileNotFoundError as exc:
         raise ReportError(str(exc)) from None
-    if not folder.is_dir():
-        raise ReportError(f"data_dir {folder}: no such folder (a store written by "
-                          f"`csops ingest FILE… --store {folder}`)")
-    return folder
 
 
 def check_subject(report: str, folder: Path, overrides: dict[str, Any]) -> None:
     """The agent (agent profile) and the promo (promo retrospective) exist in the store;
     the promo is resolved to its name (the latest promo when none is given), so the output
     folder is named after it. One-line :class:`ReportError` listing the known ones."""
-    if report == "agent" and overrides.get("agent") not in (None, ""):
+    if report == "agent":
+        if overrides.get("agent") in (None, ""):  # the file name says whom: the default's name
+            given = report_params(report, overrides).get("agent")
+            overrides["agent"] = given or ast.literal_eval(
+                notebook_parameters(report)["agent"]["default"])
         try:
             check_agent(folder, str(overrides["agent"]))
         except UnknownAgentError as exc:

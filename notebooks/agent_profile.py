@@ -16,7 +16,7 @@ agent: str = "小美"  # the agent (客服) to profile, as named in the roster o
 week: str = ""  # ISO week such as 2026-W47 (empty: the last complete week in the data)
 date_from: str = ""  # first day YYYY-MM-DD of a custom period (then week is ignored)
 date_to: str = ""  # last day YYYY-MM-DD of a custom period
-data_dir: str = "data/demo/store"  # the history store to read (csops ingest writes it)
+data_dir: str = ""  # the history store to read (empty: the configured store, else the demo store)
 lang: str = "zh"  # zh | en: language of every label, title and column
 scheme: str = ""  # KPI scheme of params/kpi_schemes.yaml (empty: the shop's scheme)
 promo_mode: str = "auto"  # auto (on when the period lies within a promo) | on | off
@@ -33,6 +33,9 @@ from IPython.display import display  # noqa: E402
 from csops_lib.render import charts  # noqa: E402
 from csops_lib.render.agent_profile import AgentProfile  # noqa: E402
 from csops_lib.settings.agent_profile import AgentProfileSettings  # noqa: E402
+from csops_lib.settings.paths import resolve_store  # noqa: E402
+
+data_dir = resolve_store(data_dir)  # "" = the configured store; runs from notebooks/ too
 
 charts.setup_style()
 settings = AgentProfileSettings.load(dict(
@@ -73,6 +76,11 @@ display(profile.section("ap_review"))
 display(profile.review_table())
 
 # %%
+display(profile.section("ap_off_shift"))
+display(profile.queued_note())
+display(profile.queued_table())
+
+# %%
 display(profile.section("ap_lost"))
 display(profile.lost_table())
 
@@ -89,3 +97,4 @@ display(profile.ranking_table())
 # %%
 display(profile.section("ap_appendix"))
 display(profile.appendix())
+display(profile.parameters())

@@ -13,7 +13,7 @@
 
 # %% tags=["parameters"]
 date: str = ""  # the report day as YYYY-MM-DD (empty: yesterday, within the data)
-data_dir: str = "data/demo/store"  # the history store to read (csops ingest writes it)
+data_dir: str = ""  # the history store to read (empty: the configured store, else the demo store)
 lang: str = "zh"  # zh | en: language of every label, title and column
 xlsx_path: str = ""  # the Excel workbook to write (the runner fills it; empty: none)
 remind_after_h: float = 2  # remind orders still unpaid this many hours after they were placed
@@ -21,7 +21,8 @@ remind_window_days: float = 3  # remind only orders placed within this many days
 max_chases: int = 2  # an inquiry leaves the chase list once chased this many times
 top_provinces: int = 10  # provinces shown (the rest summed as other)
 top_products: int = 10  # products shown (the rest summed as other)
-list_rows: int = 30  # rows of the chase and reminder lists in the HTML (all in the workbook)
+list_rows: int = 30  # rows of the reminder list in the HTML (all in the workbook)
+chase_examples: int = 5  # masked chase examples shown (the agents' own sheets come from csops chase)
 anomaly_z: float = 2.0  # the z from which a change counts (with half the threshold at least)
 anomaly_rel: float = 0.3  # relative change that counts (sales, orders, visitors, times, counts)
 anomaly_pts: float = 0.05  # change of a rate that counts, in fraction points
@@ -38,6 +39,9 @@ from IPython.display import display  # noqa: E402
 from csops_lib.render import charts  # noqa: E402
 from csops_lib.render.daily import DailyView  # noqa: E402
 from csops_lib.settings.daily import DailySettings  # noqa: E402
+from csops_lib.settings.paths import resolve_store  # noqa: E402
+
+data_dir = resolve_store(data_dir)  # "" = the configured store; runs from notebooks/ too
 
 charts.setup_style()
 settings = {key: globals()[key] for key in DailySettings.model_fields}

@@ -13,7 +13,7 @@
 
 # %% tags=["parameters"]
 promo: str = ""  # promo name in the promos table such as double11 (empty: the latest promo)
-data_dir: str = "data/demo/store"  # the history store to read (csops ingest writes it)
+data_dir: str = ""  # the history store to read (empty: the configured store, else the demo store)
 lang: str = "zh"  # zh | en: language of every label, title and column
 xlsx_path: str = ""  # the report's Excel workbook (the runner fills it; empty: none)
 baseline_gap_days: int = 7  # baseline: the promo window this many days earlier
@@ -34,6 +34,9 @@ from IPython.display import display  # noqa: E402
 
 from csops_lib.render import charts  # noqa: E402
 from csops_lib.render.promo import load as load_promo  # noqa: E402
+from csops_lib.settings.paths import resolve_store  # noqa: E402
+
+data_dir = resolve_store(data_dir)  # "" = the configured store; runs from notebooks/ too
 
 charts.setup_style()
 settings = dict(baseline_gap_days=baseline_gap_days, wave_days=wave_days,
@@ -46,6 +49,10 @@ retro.write_workbook(xlsx_path)
 
 # %%
 display(retro.title())
+
+# %%
+display(retro.section("promo_headline"))
+display(retro.headline())
 
 # %%
 display(retro.section("promo_overview"))
@@ -79,6 +86,10 @@ display(retro.section("promo_agent_targets"))
 display(retro.agent_targets_table())
 
 # %%
+display(retro.section("promo_after_sales"))
+display(retro.after_sales_table())
+
+# %%
 display(retro.section("promo_leaderboard"))
 display(retro.note("leaderboard"))
 display(retro.leaderboard_table())
@@ -103,3 +114,4 @@ display(retro.staffing_table())
 # %%
 display(retro.section("appendix"))
 display(retro.appendix())
+display(retro.parameters())

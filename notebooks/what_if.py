@@ -12,7 +12,7 @@
 # ---
 
 # %% tags=["parameters"]
-data_dir: str = "data/demo/store"  # the history store to read (csops ingest writes it)
+data_dir: str = ""  # the history store to read (empty: the configured store, else the demo store)
 lang: str = "zh"  # zh | en: language of every label, title and column
 week: str = ""  # base ISO week such as 2026-W47 (empty: the last complete week in the data)
 uplift: float = 0.02  # inquiry conversion uplift (0.02 is +2 percentage points in points mode)
@@ -33,7 +33,10 @@ from IPython.display import display  # noqa: E402
 
 from csops_lib.render import charts  # noqa: E402
 from csops_lib.render.what_if import WhatIf  # noqa: E402
+from csops_lib.settings.paths import resolve_store  # noqa: E402
 from csops_lib.settings.what_if import WhatIfSettings  # noqa: E402
+
+data_dir = resolve_store(data_dir)  # "" = the configured store; runs from notebooks/ too
 
 charts.setup_style()
 settings = WhatIfSettings.load(dict(

@@ -1,6 +1,8 @@
+import hashlib
+
 import pandas as pd
 
-from csops_lib.privacy import mask_phone, mask_pii
+from csops_lib.privacy import mask_customer_id, mask_phone, mask_pii
 
 
 def test_mask_phone_keeps_prefix_and_last_four():
@@ -18,7 +20,7 @@ def test_mask_pii_drops_address_and_masks_names():
     out = mask_pii(df)
     assert "address" not in out
     assert out.loc[0, "customer_name"] == "张**"
-    assert out.loc[0, "customer_id"] == "tb***3"
+    assert out.loc[0, "customer_id"].startswith("tb***3\u00b7")  # + a short stable hash
     assert "13812345678" not in out.to_csv()
     assert df.loc[0, "phone"] == "13812345678"  # input untouched
 
@@ -34,3 +36,37 @@ def test_mask_text_digits_names_addresses_and_known_strings():
     assert "x" not in known  # one character: too short to blank safely
     assert mask_text("欧阳锋问：科技园1栋能送吗", known) == "***问：***能送吗"
     assert mask_text("") == "" and mask_text("发货了吗", known) == "发货了吗"
+
+
+def test_mask_customer_id_keeps_ends_adds_a_stable_hash_and_never_collides():
+    digest = hashlib.blake2b(b"tb_88123", digest_size=16, person=b"csops-mask").hexdigest()
+    s = pd.Series(["tb_88123", None, "tb_88123", "ab"])
+    out = mask_customer_id(s)
+    assert out.iloc[0] == f"tb***3\u00b7{digest[:3]}" == out.iloc[2]  # same nick, same mask
+    assert pd.isna(out.iloc[1])
+    assert out.iloc[3].startswith("a***\u00b7") and "ab" not in out.iloc[3]  # short: less shown
+    # the old mask (first two and last character) put these 400 nicks under 10 masks
+    nicks = pd.Series([f"tb_{i:04d}{i % 10}" for i in range(400)])
+    masked = mask_customer_id(nicks)
+    assert nicks.str.slice(0, 2).add("***").add(nicks.str.slice(-1)).nunique() == 10
+    assert masked.nunique() == 400                        # never two customers under one mask
+    assert masked.str.fullmatch(r"tb\*\*\*\d\u00b7[0-9a-f]{3,}").all()
+    # stable: alone or among 400, a customer's mask is the same (at most lengthened)
+    assert masked.iloc[5].startswith(mask_customer_id(nicks.iloc[[5]]).iloc[0])
+    for nick in nicks:
+        assert nick not in set(masked)
+
+
+def test_mask_customer_id_lengthens_the_hash_when_two_masks_would_clash():
+    # find two nicks whose 3-character masks clash (same ends, same first 3 hex characters)
+    seen, pair = {}, None
+    for i in range(100_000):
+        nick = f"tb_{i}x"
+        key = hashlib.blake2b(nick.encode(), digest_size=16, person=b"csops-mask").hexdigest()[:3]
+        if key in seen:
+            pair = [seen[key], nick]
+            break
+        seen[key] = nick
+    assert pair is not None
+    out = mask_customer_id(pd.Series(pair))
+    assert out.nunique() == 2 and all(len(m) > len("tb***x\u00b7abc") for m in out)

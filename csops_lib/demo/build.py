@@ -7,11 +7,17 @@ from pathlib import Path
 
 from csops_lib import store
 from csops_lib.demo.generator import build_demo
-from csops_lib.settings.paths import DEMO_DIR, DEMO_STORE, configured_data_dir, data_dir
+from csops_lib.settings.paths import (
+    DEMO_DIR,
+    DEMO_STORE,
+    DEMO_WEEKS,
+    configured_data_dir,
+    data_dir,
+)
 
 
-def build_demo_store(out_dir: str | Path = "data/demo", *, weeks: int = 8, seed: int = 1,
-                     end=None, progress: bool = True) -> store.IngestResult:
+def build_demo_store(out_dir: str | Path = "data/demo", *, weeks: int = DEMO_WEEKS,
+                     seed: int = 1, end=None, progress: bool = True) -> store.IngestResult:
     """Write the demo exports to `out_dir/exports` and ingest them into `out_dir/store`.
 
     The store is rebuilt from scratch in a temporary folder and swapped in at the end, so an
@@ -44,10 +50,10 @@ def build_demo_store(out_dir: str | Path = "data/demo", *, weeks: int = 8, seed:
 
 def ensure_demo_store(*, progress: bool = True) -> Path:
     """The store to report on: the configured one (`settings.paths.data_dir`), else the demo
-    store, built here on first use (about half a minute, once)."""
+    store, built here on first use (a few minutes, once)."""
     if configured_data_dir() is None and not (DEMO_STORE / "orders").exists():
         if progress:
-            print("no data configured: building the demo shop (about a minute, once)…",
+            print("no data configured: building the demo shop (a few minutes, once)…",
                   flush=True)
         build_demo_store(DEMO_DIR, progress=progress)
     return data_dir()

@@ -26,6 +26,7 @@ from csops_lib.demo.chats import ChatSimulation, ChatTables
 from csops_lib.demo.exports import write_exports, write_supervisor_scores
 from csops_lib.demo.orders import OrderSimulation, OrderTables
 from csops_lib.demo.tables import ShopTables, supervisor_scores
+from csops_lib.settings.paths import DEMO_WEEKS
 
 
 class DemoShop(ChatSimulation, OrderSimulation, ChatTables, OrderTables, ShopTables):
@@ -67,7 +68,7 @@ def _resolve_end(end) -> pd.Timestamp:
     return pd.Timestamp(end).normalize()
 
 
-def generate(weeks: int = 8, seed: int = 1, end=None) -> dict[str, pd.DataFrame]:
+def generate(weeks: int = DEMO_WEEKS, seed: int = 1, end=None) -> dict[str, pd.DataFrame]:
     """The demo shop's canonical tables for the ``weeks * 7`` days ending on ``end``.
 
     ``end``: the last day (date, string or Timestamp; default yesterday). Deterministic for a
@@ -84,7 +85,7 @@ def generate(weeks: int = 8, seed: int = 1, end=None) -> dict[str, pd.DataFrame]
     return gen.run()
 
 
-def build_demo(out_dir, weeks: int = 8, seed: int = 1, end=None, progress: bool = True) -> dict:
+def build_demo(out_dir, weeks: int = DEMO_WEEKS, seed: int = 1, end=None, progress: bool = True) -> dict:
     """Generate the demo shop and write its raw exports to ``out_dir``.
 
     Returns ``{"tables": {name: DataFrame}, "files": [Path, ...]}``. Ingesting the files into

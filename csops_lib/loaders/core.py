@@ -31,8 +31,9 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from csops_lib.loaders import qianniu
 from csops_lib.loaders.errors import LoadError, MissingColumnError, UnexpectedLoadError
-from csops_lib.loaders.grid import locate, map_columns
+from csops_lib.loaders.grid import locate, map_columns, read_text
 from csops_lib.loaders.values import (
     ID_COLUMNS,
     KIND_WORDS,
@@ -43,8 +44,10 @@ from csops_lib.loaders.values import (
     file_date,
     normalize_province,
     parser_for,
+    slot_start_hour,
 )
-from csops_lib.schema import TABLES, Column, TableSpec, schema_for
+from csops_lib.schema import TABLES, Column, TableSpec, normalize_header, schema_for
+from csops_lib.settings.base import SettingsError
 
 __all__ = ["QUARANTINE_COLUMNS", "LoadError", "LoadReport", "MissingColumnError",
            "UnexpectedLoadError", "load", "load_many"]
@@ -74,6 +77,10 @@ class LoadReport:
     )
     warnings: list[str] = field(default_factory=list)
     encoding: str | None = None
+    #: what the file was read as when not a table (``Qianniu chat text``)
+    source: str | None = None
+    #: lines that are events, not rows (chat text: recalls, transfers, system lines …)
+    events: dict[str, int] = field(default_factory=dict)
 
     def counts_by_kind(self) -> dict[str, int]:
         """Quarantined rows per kind."""
@@ -82,17 +89,24 @@ class LoadReport:
     def summary(self, max_rows: int = 10) -> str:
         """Multi-line human summary: counts, quarantine by kind, first rows, warnings."""
         where = f"sheet {self.sheet!r}, " if self.sheet is not None else ""
+        where += self.source or f"header on row {self.header_row}"
+        unit = "messages" if self.source else "rows"
         lines = [
-            f"{self.file} → table '{self.table}' ({where}header on row {self.header_row}"
+            f"{self.file} → table '{self.table}' ({where}"
             + (f", encoding {self.encoding}" if self.encoding else "") + ")",
-            f"rows read {self.rows_read} = loaded {self.rows_loaded} "
-            f"+ quarantined {self.rows_quarantined} (blank rows skipped: {self.blank_rows})",
+            f"{unit} read {self.rows_read} = loaded {self.rows_loaded} "
+            f"+ quarantined {self.rows_quarantined}"
+            + ("" if self.source else f" (blank rows skipped: {self.blank_rows})"),
         ]
+        if self.events:
+            lines.append("events (not messages): " + ", ".join(
+                f"{k} {n}" for k, n in sorted(self.events.items())))
         if self.rows_quarantined:
             by_kind = ", ".join(f"{k} {n}" for k, n in sorted(self.counts_by_kind().items()))
             lines.append(f"quarantined by kind: {by_kind}")
             for rec in self.quarantine.head(max_rows).itertuples(index=False):
-                lines.append(f"  {rec.file}:{rec.row} {rec.column}: {rec.reason}")
+                where = "line " if self.source else ""
+                lines.append(f"  {rec.file}:{where}{rec.row} {rec.column}: {rec.reason}")
             if self.rows_quarantined > max_rows:
                 lines.append(f"  … and {self.rows_quarantined - max_rows} more")
         if self.warnings:
@@ -115,6 +129,8 @@ class LoadReport:
             "quarantine": self.quarantine.astype(object).to_dict("records"),
             "warnings": list(self.warnings),
             "encoding": self.encoding,
+            "source": self.source,
+            "events": dict(self.events),
         }
 
 
@@ -302,6 +318,10 @@ def _load(path: Path, table: str | None, sheet, report_date) -> tuple[pd.DataFra
         raise LoadError(f"{path}: no such file")
     if path.is_dir():
         raise LoadError(f"{path}: is a folder, not an export file")
+    if path.suffix.lower() == ".txt" and table in (None, "chats"):
+        text, encoding = read_text(path)
+        if qianniu.is_chat_text(text):  # by its header lines; else a .txt CSV/TSV table
+            return _load_chat_text(path, text, encoding)
     grid, header, sheet_name, encoding = locate(path, table, sheet)
     spec = header.spec
     names, column_map = map_columns(grid.iloc[header.row], spec)
@@ -327,12 +347,42 @@ def _load(path: Path, table: str | None, sheet, report_date) -> tuple[pd.DataFra
     issues.add(label.index, raw.columns[0], label, "summary",
                "totals / benchmark row (" + label.astype(str) + ")")
     raw = raw[~summary]
+    return _finish(path, raw, spec, report, issues, fill_date)
 
+
+def _load_chat_text(path: Path, text: str, encoding: str) -> tuple[pd.DataFrame, LoadReport]:
+    """A Qianniu chat record (:mod:`csops_lib.loaders.qianniu`) as ``chats`` rows keyed by the
+    line number of each message's header; blocks that are not loadable messages are
+    quarantined with their line, events counted in the report."""
+    try:
+        read = qianniu.parse(text)
+    except SettingsError as exc:
+        raise LoadError(f"{path.name}: {exc}") from None
+    if read.messages.empty and not read.problems:
+        raise LoadError(f"{path.name}: no chat message in the file (no '<nick> "
+                        "<YYYY-M-D H:MM:SS>' header line)")
+    raw = read.messages.fillna("").apply(clean_text) if len(read.messages) else read.messages
+    report = LoadReport(
+        file=str(path), table="chats", sheet=None, header_row=0, column_map={},
+        rows_read=len(raw) + len(read.problems), encoding=encoding,
+        source="Qianniu chat text", events=read.events,
+    )
+    issues = _Issues(path.name)
+    for line, column, value, reason in read.problems:
+        issues.add([line], column, value, "invalid", reason)
+    return _finish(path, raw, TABLES["chats"], report, issues, None)
+
+
+def _finish(path: Path, raw: pd.DataFrame, spec: TableSpec, report: LoadReport,
+            issues: _Issues, fill_date) -> tuple[pd.DataFrame, LoadReport]:
+    """Convert, derive, validate and de-duplicate the text rows; account for every row."""
     frame = _convert(raw, spec, issues, report)
     frame = _derive(frame, spec, report, fill_date)
     frame = _validate(frame, raw, spec, issues)
     if spec.name == "agent_daily":
         frame = _check_tally(frame, raw, issues)
+    if spec.name == "orders":
+        frame = _register_needs_date(frame, report, issues)
     frame = _dedupe(frame, raw, spec, issues)
     if spec.name == "orders":
         frame = _merge_item_lines(frame, issues)
@@ -429,6 +479,8 @@ def _derive_orders(frame: pd.DataFrame) -> pd.DataFrame:
         city = tokens.str[1].where(tokens.str.len() > 1)
         if "city" in frame or city.notna().any():
             frame["city"] = as_text(frame.get("city", city).fillna(city))
+    if "pay_slot" in frame:
+        frame = _register_slots(frame)
     slot = frame["paid_at"].dt.hour.map(PAY_SLOTS)
     frame["pay_slot"] = as_text(frame.get("pay_slot", slot).fillna(slot))
     derived = pd.Series("paid", index=frame.index, dtype=object)
@@ -438,6 +490,40 @@ def _derive_orders(frame: pd.DataFrame) -> pd.DataFrame:
         derived = derived.mask(refunded, "refunded")
     frame["status"] = as_text(frame.get("status", derived).fillna(derived))
     return frame
+
+
+def _register_slots(frame: pd.DataFrame) -> pd.DataFrame:
+    """A deal register (成交登记) gives the day (成交日期) and the hour (付款时间段), not the
+    time: a ``paid_at`` with no time of day (midnight) and a readable one-hour slot becomes
+    the slot's last second (``2026-11-20`` + ``14:00-15:00`` → ``2026-11-20 14:59:59``), so
+    the hour metrics see the slot and a chat earlier in that hour counts as before the
+    payment (attribution, inquiry conversion). Readable slots are written canonically
+    (``14-15`` → ``14:00-15:00``); unreadable ones are kept as given."""
+    start = slot_start_hour(frame["pay_slot"])
+    frame["pay_slot"] = frame["pay_slot"].where(start.isna(), start.map(PAY_SLOTS))
+    paid = frame["paid_at"]
+    dated = (paid.notna() & paid.eq(paid.dt.normalize()) & start.notna()).to_numpy(bool)
+    if dated.any():
+        end = pd.to_timedelta(start[dated].astype("int64") + 1, unit="h") - pd.Timedelta(seconds=1)
+        frame.loc[dated, "paid_at"] = paid[dated] + end
+    return frame
+
+
+#: headers that make an orders file a deal register (成交登记), where every row is a deal
+_REGISTER_DATE_HEADERS = frozenset(map(normalize_header, ("成交日期", "deal date")))
+
+
+def _register_needs_date(frame: pd.DataFrame, report: LoadReport, issues: _Issues):
+    """In a deal register (``paid_at`` read from 成交日期) every row is a deal: a row left
+    without its date is quarantined, not loaded as an unpaid order (as an empty payment
+    time in a platform export is)."""
+    headers = [h for h, c in report.column_map.items() if c == "paid_at"]
+    if not any(normalize_header(h) in _REGISTER_DATE_HEADERS for h in headers):
+        return frame
+    missing = frame.index[frame["paid_at"].isna().to_numpy()]
+    issues.add(missing, "paid_at", "", "invalid",
+               f"paid_at: a deal register row needs its date ({headers[0]})")
+    return frame.drop(index=missing)
 
 
 def _derive_sender(frame: pd.DataFrame) -> pd.DataFrame:

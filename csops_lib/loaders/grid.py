@@ -27,10 +27,9 @@ def _unreadable(path: Path, what: str, exc: BaseException) -> LoadError:
     return LoadError(f"{path.name}: cannot be read as {what} ({detail})")
 
 
-def _read_csv_grid(path: Path) -> tuple[pd.DataFrame, str]:
-    """All cells of a CSV/TXT as text; tries UTF-8 (BOM or not), then GB18030 (⊃ GBK).
-    Control characters (NUL …) are removed from the text before it is split into cells
-    (carriage returns, which may end lines, from each cell afterwards)."""
+def read_text(path: Path) -> tuple[str, str]:
+    """The text of a CSV/TXT file and its encoding: UTF-8 (BOM or not), else GB18030 (⊃ GBK).
+    Control characters (NUL …) are removed; carriage returns, which may end lines, are kept."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -43,7 +42,13 @@ def _read_csv_grid(path: Path) -> tuple[pd.DataFrame, str]:
             text, encoding = data.decode("gb18030"), "gb18030"
         except UnicodeDecodeError as exc:
             raise LoadError(f"{path.name}: not UTF-8 nor GBK/GB18030 text ({exc})") from None
-    text = strip_controls(text, keep_cr=True)  # CR may end lines; cells lose it later
+    return strip_controls(text, keep_cr=True), encoding
+
+
+def _read_csv_grid(path: Path) -> tuple[pd.DataFrame, str]:
+    """All cells of a CSV/TXT as text (:func:`read_text`; carriage returns are removed from
+    each cell afterwards)."""
+    text, encoding = read_text(path)
     head = text[:20000]
     delimiter = "\t" if head.count("\t") > head.count(",") else ","
     try:

@@ -301,6 +301,19 @@ def normalize_province(text: pd.Series) -> pd.Series:
     return text.str[:2].map(_PROVINCE_BY_PREFIX).fillna(text)
 
 
+_SLOT_TEXT = r"^\s*(\d{1,2})(?:[:：]00)?\s*[点时]?\s*[-~～—至到]\s*(\d{1,2})(?:[:：]00)?\s*[点时]?\s*$"
+
+
+def slot_start_hour(text: pd.Series) -> pd.Series:
+    """The first hour (0-23) of a one-hour payment slot as a register writes it: ``14:00-15:00``
+    (the canonical :data:`PAY_SLOTS` text), ``14-15``, ``14点-15点``, ``9:00~10:00``,
+    ``23:00-24:00``; anything else (a two-hour span, ``下午``) → ``<NA>``."""
+    parts = text.astype(object).where(text.notna()).astype("string").str.extract(_SLOT_TEXT)
+    start, end = (pd.to_numeric(parts[i], errors="coerce") for i in (0, 1))
+    ok = start.between(0, 23) & end.eq(start + 1)
+    return start.where(ok).astype("Int64")
+
+
 def file_date(path: Path) -> pd.Timestamp | None:
     """A report date in the file name: ``2026-11-20``, ``2026_11_20``, ``2026年11月20日``, ``20261120``."""
     for pattern in (r"(?<!\d)(20\d\d)[-_.年](\d{1,2})[-_.月](\d{1,2})(?!\d)",

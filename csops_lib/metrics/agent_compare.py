@@ -8,6 +8,10 @@
 - :func:`weekly_trend`: per week × agent sums, rates recomputed from sums, first-response
   median.
 - :func:`weeks_since`: week number since a start day (1 = its first 7 days).
+- :func:`service_on_shift`: the agent's own service numbers, over the sessions that started
+  while the agent was on shift (roster rule, :func:`csops_lib.metrics.roster.off_shift`), and
+  the sessions that queued off shift, counted apart.
+- :func:`team_median_score`: the median score over the team's scored agents.
 """
 from __future__ import annotations
 
@@ -19,6 +23,10 @@ import pandas as pd
 from csops_lib.metrics._common import ratio
 from csops_lib.metrics.rollups import rollup
 
+#: the columns of :func:`service_on_shift`
+ON_SHIFT_COLUMNS = ("sessions_on_shift", "queued_off_shift", "reply_rate_on_shift",
+                    "first_response_on_shift_s", "unanswered_on_shift", "slow_on_shift",
+                    "long_on_shift")
 #: additive columns of the weekly trend (agent_kpis)
 TREND_SUMS = ("sessions", "replied", "inquiries", "inquiry_buyers", "sales", "orders")
 
@@ -104,3 +112,49 @@ def weeks_since(dates: pd.Series, start) -> pd.Series:
     ``Int64``; missing start → missing."""
     days = (pd.to_datetime(dates) - pd.Timestamp(start)).dt.days
     return (days // 7 + 1).astype("Int64")
+
+
+def service_on_shift(sessions: pd.DataFrame, by: Sequence[str] = ("agent",)) -> pd.DataFrame:
+    """The agent's own service numbers per ``by`` group (default: per agent), from sessions
+    (:func:`csops_lib.metrics.sessions.build_sessions` rows with a bool ``off_shift`` column,
+    :func:`csops_lib.metrics.roster.off_shift` of each session's start):
+
+    - ``sessions_on_shift``: sessions that started while the agent was on shift (count);
+    - ``queued_off_shift``: sessions that started while the agent was off shift (count): they
+      queued for the next shift and are not the agent's own gaps;
+    - over the on-shift sessions only: ``reply_rate_on_shift`` = replied / sessions (a
+      fraction; NaN without on-shift sessions), ``first_response_on_shift_s`` = the median
+      first response (s; unanswered sessions skipped; NaN when none answered),
+      ``unanswered_on_shift``, ``slow_on_shift``, ``long_on_shift`` (counts of sessions with no
+      agent answer, ``is_slow``, ``is_long``).
+
+    Index: the ``by`` columns. Source: METRICS.md §2 (reply rate, first response), §3
+    (slow / long sessions), §7 (roster shifts)."""
+    by = list(by)
+    off = sessions["off_shift"].astype("boolean").fillna(False).astype(bool)
+    s = sessions.assign(_on=~off, _off=off,
+                        _replied=sessions["replied"].astype("boolean").fillna(False)
+                        .astype(bool))
+    on = s[s["_on"]]
+    g_on = on.groupby(by)
+    out = pd.DataFrame({
+        "sessions_on_shift": s.groupby(by)["_on"].sum().astype("float64"),
+        "queued_off_shift": s.groupby(by)["_off"].sum().astype("float64")})
+    out["unanswered_on_shift"] = (~on["_replied"]).groupby([on[c] for c in by]).sum()
+    out["slow_on_shift"] = g_on["is_slow"].sum()
+    out["long_on_shift"] = g_on["is_long"].sum()
+    replied = g_on["_replied"].sum()
+    out["reply_rate_on_shift"] = ratio(replied.reindex(out.index),
+                                       out["sessions_on_shift"])
+    out["first_response_on_shift_s"] = pd.to_numeric(
+        on["first_response_s"], errors="coerce").groupby([on[c] for c in by]).median()
+    for c in ("unanswered_on_shift", "slow_on_shift", "long_on_shift"):
+        out[c] = out[c].astype("float64").fillna(0.0)
+    return out[list(ON_SHIFT_COLUMNS)]
+
+
+def team_median_score(scores: pd.Series, agents: Iterable[str]) -> float:
+    """The median of ``scores`` (index agent) over ``agents`` who have a score (NaN when none
+    has). Units: score points (0 … 100 × cap)."""
+    s = pd.to_numeric(pd.Series(scores).reindex(list(agents)), errors="coerce").dropna()
+    return float(s.median()) if len(s) else np.nan

@@ -14,7 +14,10 @@ Baselines (the day itself is never part of its baseline):
   time, slow sessions): the median of the previous 28 days with a value (at least
   ``anomaly_min_days``).
 
-Medians, not means: one promo day (双11) in the baseline would otherwise move it a lot.
+Medians, not means: one unusual day would otherwise move the baseline a lot. Promo days
+(``exclude``, the days of the promos table, :func:`csops_lib.metrics.daily_shop.promo_days`)
+are left out of every baseline and of the z spread: the same-weekday days and the trailing
+28 days are the ones that were not promo days (the window is not extended to replace them).
 
 ``z`` = (value − baseline) / standard deviation of the previous 28 days' values (NaN with
 fewer than ``anomaly_min_days`` values or no spread). A metric is flagged when its change is
@@ -91,10 +94,13 @@ def _params(params: dict | None) -> dict:
     return p
 
 
-def _baseline(series: pd.Series, day: pd.Timestamp, kind: str, min_days: int
-              ) -> tuple[float, str, float]:
-    """(baseline, basis "weekday" | "trailing", z-scale std) of ``series`` (index: dates)."""
+def _baseline(series: pd.Series, day: pd.Timestamp, kind: str, min_days: int,
+              exclude: frozenset = frozenset()) -> tuple[float, str, float]:
+    """(baseline, basis "weekday" | "trailing", z-scale std) of ``series`` (index: dates),
+    the dates of ``exclude`` left out."""
     s = series.dropna()
+    if exclude:
+        s = s[~s.index.isin(list(exclude))]
     trailing = s[(s.index < day) & (s.index >= day - pd.Timedelta(days=HISTORY_DAYS))]
     std = float(trailing.std(ddof=1)) if len(trailing) >= min_days else math.nan
     if kind == "volume":
@@ -108,11 +114,11 @@ def _baseline(series: pd.Series, day: pd.Timestamp, kind: str, min_days: int
 
 
 def _judge(scope: str, metric: str, kind: str, series: pd.Series, day: pd.Timestamp,
-           p: dict, direction: int = 0) -> Finding | None:
+           p: dict, direction: int = 0, exclude: frozenset = frozenset()) -> Finding | None:
     if day not in series.index or pd.isna(series.get(day)):
         return None
     value = float(series.loc[day])
-    base, basis, std = _baseline(series, day, kind, int(p["anomaly_min_days"]))
+    base, basis, std = _baseline(series, day, kind, int(p["anomaly_min_days"]), exclude)
     if pd.isna(base):
         return None
     z = (value - base) / std if std and std > 0 and not math.isnan(std) else math.nan
@@ -153,12 +159,19 @@ def _series(df: pd.DataFrame, column: str) -> pd.Series:
     return s.groupby(level=0).sum(min_count=1) if s.index.has_duplicates else s
 
 
-def shop_anomalies(daily: pd.DataFrame, day, params: dict | None = None) -> list[Finding]:
+def _days(exclude) -> frozenset:
+    return frozenset(pd.Timestamp(d).normalize() for d in exclude)
+
+
+def shop_anomalies(daily: pd.DataFrame, day, params: dict | None = None,
+                   exclude=()) -> list[Finding]:
     """Shop-level findings for ``day`` from ``daily`` (one row per date; columns ``date`` and
     any of sales, orders, uv, inquiry_conversion; ``inquiries`` gates the conversion rule).
-    Includes the traffic-up-orders-flat rule. Sorted by severity, largest first."""
+    Includes the traffic-up-orders-flat rule. ``exclude``: days left out of the baselines
+    (promo days). Sorted by severity, largest first."""
     p = _params(params)
     day = pd.Timestamp(day).normalize()
+    exclude = _days(exclude)
     found: dict[str, Finding] = {}
     for metric, kind in SHOP_METRICS.items():
         if metric not in daily.columns:
@@ -167,15 +180,15 @@ def shop_anomalies(daily: pd.DataFrame, day, params: dict | None = None) -> list
         if metric == "inquiry_conversion" and "inquiries" in daily.columns:
             n = _series(daily, "inquiries")
             s = s.where(n.reindex(s.index) >= p["anomaly_min_sessions"])
-        f = _judge("shop", metric, kind, s, day, p)
+        f = _judge("shop", metric, kind, s, day, p, exclude=exclude)
         if f is not None:
             found[metric] = f
     if {"uv", "orders"} <= set(daily.columns):
         uv, orders = _series(daily, "uv"), _series(daily, "orders")
         if day in uv.index and day in orders.index and pd.notna(uv[day]) and pd.notna(orders[day]):
             md = int(p["anomaly_min_days"])
-            ub, ubasis, _ = _baseline(uv, day, "volume", md)
-            ob, obasis, _ = _baseline(orders, day, "volume", md)
+            ub, ubasis, _ = _baseline(uv, day, "volume", md, exclude)
+            ob, obasis, _ = _baseline(orders, day, "volume", md, exclude)
             if ub and ob and not (math.isnan(ub) or math.isnan(ob)):
                 du, do = uv[day] / ub - 1, orders[day] / ob - 1
                 if du >= p["anomaly_traffic_up"] and do <= p["anomaly_orders_flat"]:
@@ -188,13 +201,16 @@ def shop_anomalies(daily: pd.DataFrame, day, params: dict | None = None) -> list
     return sorted(found.values(), key=lambda f: -f.severity)
 
 
-def agent_anomalies(kpis: pd.DataFrame, day, params: dict | None = None) -> list[Finding]:
+def agent_anomalies(kpis: pd.DataFrame, day, params: dict | None = None,
+                    exclude=()) -> list[Finding]:
     """Per-agent findings for ``day`` from an agent-day table (``date``, ``agent``,
     ``sessions`` and any of reply_rate, first_response_s, slow_sessions, e.g.
     :func:`csops_lib.metrics.kpis.agent_kpis`). Agent-days with fewer than
-    ``anomaly_min_sessions`` sessions are ignored (on the day and in the baseline)."""
+    ``anomaly_min_sessions`` sessions are ignored (on the day and in the baseline), and so
+    are the days of ``exclude`` (promo days) in the baseline."""
     p = _params(params)
     day = pd.Timestamp(day).normalize()
+    exclude = _days(exclude)
     out: list[Finding] = []
     if kpis is None or kpis.empty or "agent" not in kpis.columns:
         return out
@@ -207,16 +223,18 @@ def agent_anomalies(kpis: pd.DataFrame, day, params: dict | None = None) -> list
         for metric, kind in AGENT_METRICS.items():
             if metric in rows.columns:
                 f = _judge(str(agent), metric, kind, _series(rows, metric), day, p,
-                           direction=ADVERSE[metric])
+                           direction=ADVERSE[metric], exclude=exclude)
                 if f is not None:
                     out.append(f)
     return sorted(out, key=lambda f: -f.severity)
 
 
 def find_anomalies(shop_daily: pd.DataFrame | None, agent_daily: pd.DataFrame | None, day,
-                   params: dict | None = None) -> list[Finding]:
-    """Shop findings first (by severity), then agent findings (by severity)."""
-    shop = shop_anomalies(shop_daily, day, params) if shop_daily is not None and len(
+                   params: dict | None = None, exclude=()) -> list[Finding]:
+    """Shop findings first (by severity), then agent findings (by severity); ``exclude``:
+    days left out of every baseline (promo days)."""
+    shop = shop_anomalies(shop_daily, day, params, exclude) if shop_daily is not None and len(
         shop_daily) else []
-    agents = agent_anomalies(agent_daily, day, params) if agent_daily is not None else []
+    agents = (agent_anomalies(agent_daily, day, params, exclude) if agent_daily is not None
+              else [])
     return shop + agents

@@ -90,7 +90,7 @@ def pay_slot_mix(paid: pd.DataFrame, *, has_messages: bool = True) -> pd.DataFra
     return out.rename_axis("pay_slot").reset_index()[cols]
 
 
-def agent_total(agents: pd.DataFrame, replied: pd.Series, *, first_response_s: float,
+def agent_total(agents: pd.DataFrame, replied: pd.Series, *, first_response_mean_s: float,
                 avg_response_s: float) -> dict[str, Any]:
     """The total row of a per-agent day table: Σ of the additive counts (:data:`AGENT_SUMS`,
     NaN when all missing), the largest ``max_concurrent``, ``reply_rate`` = Σ replied / Σ
@@ -108,7 +108,7 @@ def agent_total(agents: pd.DataFrame, replied: pd.Series, *, first_response_s: f
     tot["reply_rate"] = np.nansum(rep) / tot["sessions"] if tot["sessions"] else np.nan
     tot["inquiry_conversion"] = (tot["inquiry_buyers"] / tot["inquiries"]
                                  if tot["inquiries"] else np.nan)
-    tot["first_response_s"] = first_response_s
+    tot["first_response_mean_s"] = first_response_mean_s
     tot["avg_response_s"] = avg_response_s
     return tot
 

@@ -7,6 +7,10 @@
 * :func:`shop_daily`: one row per date with sales, paid orders, buyers, AOV, agent-served and
   silent orders, visitors, store conversion, the agent-day KPI sums and their rates, the
   first-response mean and p90, and the same-day inquiry conversion.
+* :func:`conversion_at_age`: the inquiry conversion of each day as it stood a given time after
+  the day began (same-day conversion, or the history "as it stood" to compare a provisional
+  day with like for like).
+* :func:`promo_days`: the days of the promos table, left out of every baseline.
 * :func:`same_weekday_median`, :func:`change_vs`: the headline's baseline and change.
 """
 from __future__ import annotations
@@ -67,8 +71,8 @@ def served_counts(attribution: pd.Series, by: pd.Series) -> pd.DataFrame:
 
 def shop_daily(attributed: pd.DataFrame, kpis: pd.DataFrame, sessions: pd.DataFrame,
                traffic: pd.DataFrame, orders: pd.DataFrame, first, last,
-               params: dict[str, Any], *, as_of=None, has_messages: bool = True
-               ) -> pd.DataFrame:
+               params: dict[str, Any], *, as_of=None, has_messages: bool = True,
+               age: pd.Timedelta | None = None) -> pd.DataFrame:
     """One row per date in [first, last]: the shop's headline metrics of the day.
 
     - ``sales``, ``paid_orders`` (= ``orders``), ``buyers``, ``aov`` from the paid orders
@@ -79,12 +83,14 @@ def shop_daily(attributed: pd.DataFrame, kpis: pd.DataFrame, sessions: pd.DataFr
     - Σ per date of the agent-day KPI counts (:data:`KPI_SUMS`) and ``reply_rate`` = replied /
       sessions, ``inquiry_conversion`` = inquiry buyers / inquiries (rates of the sums, NaN on
       a zero denominator);
-    - with message logs: ``first_response_s`` = mean over the day's sessions with a first
-      response (seconds), ``first_response_p90_s`` its 90th percentile, and
-      ``same_day_conversion`` = pre-sale sessions whose customer paid before the end of the
-      session's day / pre-sale sessions (comparable across days, whatever the follow-up
-      window); without: ``first_response_s`` = the session-weighted mean of the agents'
-      first-response times.
+    - with message logs: ``first_response_mean_s`` = mean over the day's sessions with a
+      first response (seconds), ``first_response_p90_s`` its 90th percentile,
+      ``same_day_conversion`` = :func:`conversion_at_age` one day after the day began
+      (comparable across days, whatever the follow-up window), and with ``age`` given
+      ``conversion_at_age`` = :func:`conversion_at_age` at that age (the history as it stood
+      as long after each day as the data cut-off is after the report day); without:
+      ``first_response_mean_s`` = the session-weighted mean of the agents' mean first-response
+      times.
     """
     first, last = pd.Timestamp(first), pd.Timestamp(last)
     out = pd.DataFrame(index=pd.date_range(first, last, name="date"))
@@ -113,24 +119,64 @@ def shop_daily(attributed: pd.DataFrame, kpis: pd.DataFrame, sessions: pd.DataFr
         out = add_rates(out, ["reply_rate", "inquiry_conversion"])
         if has_messages:
             fr = sessions.groupby("date")["first_response_s"]
-            out["first_response_s"] = fr.mean()
+            out["first_response_mean_s"] = fr.mean()
             out["first_response_p90_s"] = fr.quantile(0.9)
             out["same_day_conversion"] = same_day_conversion(sessions, orders, params, as_of)
+            if age is not None:
+                out["conversion_at_age"] = conversion_at_age(sessions, orders, params, age,
+                                                             as_of)
         else:
-            out["first_response_s"] = weighted_mean(k["first_response_s"], k["sessions"],
-                                                    k["date"])
+            out["first_response_mean_s"] = weighted_mean(k["first_response_s"], k["sessions"],
+                                                         k["date"])
     return out.reset_index()
+
+
+def conversion_at_age(sessions: pd.DataFrame, orders: pd.DataFrame, params: dict[str, Any],
+                      age: pd.Timedelta, as_of=None) -> pd.Series:
+    """Per date P: the inquiry conversion as it stood ``age`` after P began (fraction).
+
+    = pre-sale sessions of P whose customer paid from the session start to before
+    min(P + ``age``, the end of the follow-up window P + ``followup_days`` + 1 day) / pre-sale
+    sessions of P (one per agent × customer × day, as Σ inquiry buyers / Σ inquiries of the
+    agent-days). With ``age`` ≥ ``followup_days`` + 1 days it is the settled inquiry conversion
+    (METRICS.md §2); with ``age`` = one day the same-day conversion. A provisional day D with
+    data up to ``as_of`` compares like for like with the history at ``age`` = as_of − D.
+    Dates without pre-sale sessions are absent (no zero denominator). Source:
+    :func:`inquiry_outcomes` (``first_paid_at``, ``window_end``)."""
+    oc = inquiry_outcomes(sessions, orders, params, as_of=as_of)
+    cut = np.minimum((oc["date"] + pd.Timedelta(age)).to_numpy(), oc["window_end"].to_numpy())
+    paid = pd.Series(oc["first_paid_at"].to_numpy() < cut, index=oc.index)
+    g = paid.groupby(oc["date"])
+    return g.sum() / g.size()
 
 
 def same_day_conversion(sessions: pd.DataFrame, orders: pd.DataFrame, params: dict[str, Any],
                         as_of=None) -> pd.Series:
     """Per date: pre-sale sessions whose customer paid before the end of that day / pre-sale
-    sessions (fraction; dates without pre-sale sessions are absent). Source:
-    :func:`inquiry_outcomes` (METRICS.md §2), cut at the day's end instead of the window's."""
-    oc = inquiry_outcomes(sessions, orders, params, as_of=as_of)
-    same = oc["first_paid_at"] < (oc["date"] + pd.Timedelta(days=1))
-    g = same.groupby(oc["date"])
-    return g.sum() / g.size()
+    sessions (fraction; dates without pre-sale sessions are absent):
+    :func:`conversion_at_age` at one day."""
+    return conversion_at_age(sessions, orders, params, pd.Timedelta(days=1), as_of)
+
+
+def promo_days(promos: pd.DataFrame | None) -> pd.Series:
+    """The promo days of the ``promos`` table: date → the promo's name (its display name when
+    the export kept one), every day from ``start`` to ``end`` inclusive, sorted; empty
+    without promos. Baselines leave these days out (a promo is not a normal day)."""
+    if promos is None or promos.empty or not {"name", "start", "end"} <= set(promos.columns):
+        return pd.Series(dtype=object, index=pd.DatetimeIndex([], name="date"))
+    shown = promos["name"].astype(object)
+    for col in ("display_name", "活动显示名"):  # a display name column kept from the export
+        if col in promos.columns:
+            shown = promos[col].astype(object).where(promos[col].notna(), shown)
+    days: dict[pd.Timestamp, str] = {}
+    for name, start, end in zip(shown, pd.to_datetime(promos["start"]),
+                                pd.to_datetime(promos["end"]), strict=True):
+        if pd.isna(start) or pd.isna(end):
+            continue
+        for d in pd.date_range(start.normalize(), end.normalize()):
+            days.setdefault(d, str(name))
+    out = pd.Series(days, dtype=object).sort_index()
+    return out.rename_axis("date")
 
 
 def weighted_mean(values: pd.Series, weights: pd.Series, by: pd.Series) -> pd.Series:
@@ -143,11 +189,19 @@ def weighted_mean(values: pd.Series, weights: pd.Series, by: pd.Series) -> pd.Se
     return ratio(num, den)
 
 
-def same_weekday_median(series: pd.Series, day, weeks: int = 4) -> float:
+def same_weekday_days(day, weeks: int = 4, exclude=()) -> list[pd.Timestamp]:
+    """The same weekday in the ``weeks`` weeks before ``day``, latest first, the days of
+    ``exclude`` (e.g. :func:`promo_days`) left out."""
+    out = [pd.Timestamp(day).normalize() - pd.Timedelta(weeks=k) for k in range(1, weeks + 1)]
+    skip = {pd.Timestamp(d).normalize() for d in exclude}
+    return [d for d in out if d not in skip]
+
+
+def same_weekday_median(series: pd.Series, day, weeks: int = 4, exclude=()) -> float:
     """The median of ``series`` (index: dates) on the same weekday in the ``weeks`` weeks
-    before ``day`` (missing days skipped; NaN when none)."""
-    same = [pd.Timestamp(day) - pd.Timedelta(weeks=k) for k in range(1, weeks + 1)]
-    return series.reindex(same).median()
+    before ``day``, the days of ``exclude`` (promo days) left out (missing days skipped; NaN
+    when none is left)."""
+    return series.reindex(same_weekday_days(day, weeks, exclude)).median()
 
 
 def change_vs(value: float, base: float, kind: str) -> float:

@@ -1,18 +1,30 @@
 """Who to contact today: the chase list (追单) and the payment-reminder list (催付).
 
-Both lists are computed **as of the end of the report day** D (``day_end`` = D + 1 at 00:00):
-payments, chats and orders after that instant are ignored, so re-running the report for an
-earlier day gives the list the team had that morning (except for the ``reminders`` table,
-see :func:`reminder_list`).
+Both lists are computed **as of the end of day D** (``day_end`` = D + 1 at 00:00, the last day
+of data): payments, chats and orders after that instant are ignored, so re-running the report
+for an earlier day gives the list the team had that morning (except for the ``reminders``
+table, see :func:`reminder_list`).
 
-Chase list (:func:`chase_list`, 追单): customers with a pre-sale session whose follow-up
-window (session day S to the end of S + ``followup_days``, METRICS.md §2) still includes
-tomorrow (S + ``followup_days`` ≥ D + 1, S ≤ D), with no paid order from that session's start
-to the end of D, and chased fewer than ``max_chases`` times since their first such session.
-A *chase* is an outreach (an agent × customer × day with agent messages and no customer
-message, :func:`csops_lib.metrics.sessions.outreach`) or a ``followup``-category session
-(the customer answered the chase), by any agent, after that first session and before the end
-of D.
+Chase list (:func:`chase_list`, 追单), for use on day U (``use_day``, default D + 1):
+customers with a pre-sale session on a day S ≤ D whose follow-up window (session day S to the
+end of S + ``followup_days``, METRICS.md §2) still includes U (S + ``followup_days`` ≥ U), with
+no paid order from that session's start to the end of D, and chased fewer than ``max_chases``
+times since their first such session. A *chase* is an outreach (an agent × customer × day
+with agent messages and no customer message, :func:`csops_lib.metrics.sessions.outreach`) or a
+``followup``-category session (the customer answered the chase), by any agent, after that
+first session and before the end of D. ``days_left`` counts the window's days from U on,
+U included: 1 = U is the window's last day ("last day today" on a sheet used on U).
+
+What a chase is worth (``expected_amount``, yuan, with its ``amount_basis``), the first that
+the data give: ``unpaid_order`` = Σ amount (``order_total``, else ``amount``) of the orders the
+customer created since the first eligible session and had not paid by the end of D;
+``products`` = the largest median paid amount per order, over the paid orders of the
+:data:`PRICE_DAYS` days before the end of D, of the products the customer asked about (named in
+their messages); ``past_orders`` = the median amount of the customer's own paid orders before
+the end of D; otherwise NaN. Priority (``priority``, 1 = chase first): the window's last day
+first (``days_left`` ascending), then the larger ``expected_amount`` (unknown last), then the
+earlier last session, then the customer id. :func:`chase_plan` keeps each agent's first
+``per_agent`` customers in that order (the chase sheet).
 
 Reminder list (:func:`reminder_list`, 催付): orders created but not paid by the end of D,
 created within the last ``remind_window_days`` days and at least ``remind_after_h`` hours
@@ -29,8 +41,13 @@ import pandas as pd
 
 from csops_lib.metrics._common import DAY, as_ns, key_text, require
 
-CHASE_COLUMNS = ["customer_id", "agent", "last_session_at", "window_last_day", "days_left",
-                 "products", "times_chased"]
+CHASE_COLUMNS = ["priority", "customer_id", "agent", "store", "last_session_at",
+                 "window_last_day", "days_left", "products", "expected_amount",
+                 "amount_basis", "times_chased"]
+#: the ways an expected amount is known, in the order they are tried
+AMOUNT_BASES = ("unpaid_order", "products", "past_orders")
+#: days of paid orders before the end of D that give a product's typical order amount
+PRICE_DAYS = 28
 REMINDER_COLUMNS = ["order_id", "customer_id", "store", "product", "order_amount", "created_at",
                     "hours_waiting", "agent"]
 CLOSED_UNPAID = ("closed", "refunded")
@@ -73,41 +90,64 @@ def _products_mentioned(chats: pd.DataFrame | None, catalogue: Iterable[str],
     return pd.Series(found, dtype=object)
 
 
+def _order_amount(orders: pd.DataFrame) -> pd.Series:
+    """An order's amount: ``order_total`` when present, else the paid ``amount`` (yuan)."""
+    out = pd.Series(np.nan, index=orders.index, dtype="float64")
+    for col in ("amount", "order_total"):
+        if col in orders.columns:
+            out = pd.to_numeric(orders[col], errors="coerce").astype("float64").where(
+                lambda v: v.notna(), out)
+    return out
+
+
+def _empty_chase() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in CHASE_COLUMNS})
+
+
 def chase_list(sessions: pd.DataFrame, orders: pd.DataFrame, outreach: pd.DataFrame | None,
                day, *, followup_days: int = 3, max_chases: int = 2,
                chats: pd.DataFrame | None = None,
-               exclude_customers: Iterable[str] = ()) -> pd.DataFrame:
-    """The unconverted inquiries to chase on D + 1 (追单名单), one row per customer.
+               exclude_customers: Iterable[str] = (), use_day=None) -> pd.DataFrame:
+    """The unconverted inquiries to chase on ``use_day`` (default D + 1) with the data as of
+    the end of D (追单名单), one row per customer, most worth chasing first.
 
     ``sessions``: :func:`~csops_lib.metrics.sessions.build_sessions` rows (``date``, ``agent``,
-    ``customer_id``, ``start``, ``category``); ``orders``: canonical orders (``customer_id``,
-    ``paid_at``; ``product``, ``created_at`` optional); ``outreach``:
-    :func:`~csops_lib.metrics.sessions.outreach` rows (``customer_id``, ``first_at``) or None.
-    See the module docstring for the rule. ``exclude_customers``: customers handled elsewhere
-    (e.g. on the day's reminder list).
+    ``customer_id``, ``start``, ``category``; ``store`` optional); ``orders``: canonical orders
+    (``customer_id``, ``paid_at``; ``product``, ``created_at``, ``amount``, ``order_total``
+    optional); ``outreach``: :func:`~csops_lib.metrics.sessions.outreach` rows
+    (``customer_id``, ``first_at``) or None. See the module docstring for the rule, the
+    expected amount and the priority. ``exclude_customers``: customers handled elsewhere (e.g.
+    on the day's reminder list).
 
-    Columns: customer_id (unmasked: mask before showing), agent and last_session_at (the
-    customer's latest eligible pre-sale session), window_last_day (S + followup_days of that
-    session), days_left (window_last_day − D: 1 = tomorrow is the last day), products (product
+    Columns: priority (1 = chase first), customer_id (unmasked: mask before showing it to
+    anyone but the agents), agent, store and last_session_at (the customer's latest eligible
+    pre-sale session), window_last_day (S + followup_days of that session), days_left
+    (window_last_day − use_day + 1 days: 1 = the use day is the last day), products (product
     names the customer mentioned, or of orders they created and did not pay, since the first
-    eligible session; NaN when none is known), times_chased. Sorted by window_last_day, then
-    last_session_at, then customer.
+    eligible session; NaN when none is known), expected_amount (yuan, NaN when unknown),
+    amount_basis (:data:`AMOUNT_BASES`, NaN when unknown), times_chased.
     """
     require(sessions, ["date", "agent", "customer_id", "start", "category"], "sessions")
     d = _day(day)
     day_end = d + DAY
+    use = d + DAY if use_day is None else _day(use_day)
+    if use <= d:
+        raise ValueError(f"the chase list for {use:%Y-%m-%d} needs data up to the day before "
+                         f"at most, not {d:%Y-%m-%d}")
     fd = int(followup_days)
     s = pd.DataFrame({"date": as_ns(sessions["date"]).dt.normalize(),
                       "agent": key_text(sessions["agent"]),
                       "customer_id": key_text(sessions["customer_id"]),
+                      "store": (key_text(sessions["store"]) if "store" in sessions.columns
+                                else pd.Series(np.nan, index=sessions.index, dtype=object)),
                       "start": as_ns(sessions["start"]),
                       "category": sessions["category"].astype(object)})
     s = s.dropna(subset=["customer_id", "start"])
-    first_day = d + DAY * (1 - fd)
+    first_day = use - DAY * fd
     pre = s[(s["category"] == "presale") & (s["date"] >= first_day) & (s["date"] <= d)]
     pre = pre.reset_index(drop=True)
     if pre.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in CHASE_COLUMNS})
+        return _empty_chase()
     # paid since the session: any paid order with paid_at in [start, day_end)
     paid = _paid(orders)
     paid = paid[paid["paid_at"] < day_end]
@@ -117,11 +157,12 @@ def chase_list(sessions: pd.DataFrame, orders: pd.DataFrame, outreach: pd.DataFr
     excluded = {str(c).strip() for c in exclude_customers if isinstance(c, str)}
     pre = pre[~pre["customer_id"].isin(excluded)]
     if pre.empty:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in CHASE_COLUMNS})
+        return _empty_chase()
     pre = pre.sort_values(["customer_id", "start"], kind="stable")
     g = pre.groupby("customer_id", sort=False)
     cust = pd.DataFrame({"first_start": g["start"].first(), "last_start": g["start"].last(),
-                         "agent": g["agent"].last(), "last_date": g["date"].last()})
+                         "agent": g["agent"].last(), "store": g["store"].last(),
+                         "last_date": g["date"].last()})
     cust = cust.reset_index()
     # chases: outreach days and follow-up sessions after the first eligible session, before D+1
     contacts = [s.loc[s["category"] == "followup", ["customer_id", "start"]]
@@ -135,28 +176,92 @@ def chase_list(sessions: pd.DataFrame, orders: pd.DataFrame, outreach: pd.DataFr
     cust["times_chased"] = (cust["customer_id"].map(c.groupby("customer_id").size())
                             .fillna(0).astype(np.int64))
     cust = cust[cust["times_chased"] < int(max_chases)].reset_index(drop=True)
+    if cust.empty:
+        return _empty_chase()
     # products: mentioned in their messages, or in orders they created and did not pay
-    found = _products_mentioned(chats, orders.get("product", pd.Series(dtype=object)).unique()
-                                if "product" in orders.columns else [], cust, day_end)
-    products: dict[str, set[str]] = {k: set(v) for k, v in found.items()}
-    if {"product", "created_at", "customer_id"} <= set(orders.columns):
+    catalogue = orders["product"].unique() if "product" in orders.columns else []
+    mentioned = {k: set(v) for k, v in
+                 _products_mentioned(chats, catalogue, cust, day_end).items()}
+    products = {k: set(v) for k, v in mentioned.items()}
+    unpaid_amount: dict[str, float] = {}
+    if {"created_at", "customer_id"} <= set(orders.columns):
         o = pd.DataFrame({"customer_id": key_text(orders["customer_id"]),
                           "created_at": as_ns(orders["created_at"]),
                           "paid_at": as_ns(orders["paid_at"]),
-                          "product": key_text(orders["product"])})
+                          "product": (key_text(orders["product"]) if "product" in orders.columns
+                                      else np.nan),
+                          "amount": _order_amount(orders)})
         o = o.merge(cust[["customer_id", "first_start"]], on="customer_id", how="inner")
         o = o[(o["created_at"] >= o["first_start"]) & (o["created_at"] < day_end)
-              & ~(o["paid_at"] < day_end) & o["product"].notna()]
+              & ~(o["paid_at"] < day_end)]
         for k, v in zip(o["customer_id"], o["product"], strict=True):
-            products.setdefault(k, set()).add(v)
+            if isinstance(v, str):
+                products.setdefault(k, set()).add(v)
+        unpaid_amount = o.groupby("customer_id")["amount"].sum(min_count=1).dropna().to_dict()
     cust["products"] = cust["customer_id"].map(
         lambda k: "、".join(sorted(products[k])) if products.get(k) else np.nan)
+    cust[["expected_amount", "amount_basis"]] = _expected(cust, orders, mentioned,
+                                                          unpaid_amount, day_end)
     cust["window_last_day"] = cust["last_date"] + DAY * fd
-    cust["days_left"] = ((cust["window_last_day"] - d) / DAY).astype(np.int64)
+    cust["days_left"] = ((cust["window_last_day"] - use) / DAY).astype(np.int64) + 1
     cust["last_session_at"] = cust["last_start"]
-    cust = cust.sort_values(["window_last_day", "last_session_at", "customer_id"],
-                            kind="stable").reset_index(drop=True)
-    return cust[CHASE_COLUMNS]
+    cust["_amount"] = cust["expected_amount"].fillna(-np.inf)
+    cust = cust.sort_values(["days_left", "_amount", "last_session_at", "customer_id"],
+                            ascending=[True, False, True, True], kind="stable")
+    cust["priority"] = np.arange(1, len(cust) + 1, dtype=np.int64)
+    return cust[CHASE_COLUMNS].reset_index(drop=True)
+
+
+def _expected(cust: pd.DataFrame, orders: pd.DataFrame, mentioned: dict[str, set[str]],
+              unpaid_amount: dict[str, float], day_end: pd.Timestamp) -> pd.DataFrame:
+    """expected_amount and amount_basis per row of ``cust`` (module docstring)."""
+    po = pd.DataFrame({"customer_id": (key_text(orders["customer_id"])
+                                       if "customer_id" in orders.columns else np.nan),
+                       "product": (key_text(orders["product"]) if "product" in orders.columns
+                                   else np.nan),
+                       "paid_at": (as_ns(orders["paid_at"]) if "paid_at" in orders.columns
+                                   else pd.NaT),
+                       "amount": (pd.to_numeric(orders["amount"], errors="coerce")
+                                  .astype("float64") if "amount" in orders.columns
+                                  else np.nan)})
+    po = po[(po["paid_at"] < day_end) & po["amount"].notna()]
+    recent = po[po["paid_at"] >= day_end - DAY * PRICE_DAYS]
+    price = recent.groupby("product")["amount"].median()
+    own = po.groupby("customer_id")["amount"].median()
+    amounts, bases = [], []
+    for k in cust["customer_id"]:
+        known = [price[n] for n in mentioned.get(k, ()) if n in price.index]
+        if k in unpaid_amount:
+            amounts.append(float(unpaid_amount[k]))
+            bases.append("unpaid_order")
+        elif known:
+            amounts.append(float(max(known)))
+            bases.append("products")
+        elif k in own.index:
+            amounts.append(float(own[k]))
+            bases.append("past_orders")
+        else:
+            amounts.append(np.nan)
+            bases.append(np.nan)
+    return pd.DataFrame({"expected_amount": np.array(amounts, dtype="float64"),
+                         "amount_basis": pd.Series(bases, dtype=object).to_numpy()},
+                        index=cust.index)
+
+
+def chase_plan(chase: pd.DataFrame, per_agent: int) -> pd.DataFrame:
+    """The chase sheets: each agent's first ``per_agent`` customers of a :func:`chase_list` in
+    priority order (what one agent can chase in a day), with ``rank`` (1 = first on the
+    agent's sheet); agents in order of their first customer's priority."""
+    if int(per_agent) < 1:
+        raise ValueError(f"per_agent must be at least 1, not {per_agent!r}")
+    if chase.empty:
+        return chase.assign(rank=pd.Series(dtype="int64"))
+    c = chase.sort_values("priority", kind="stable")
+    rank = c.groupby("agent", sort=False, dropna=False).cumcount() + 1
+    out = c.assign(rank=rank.astype("int64"))[rank <= int(per_agent)]
+    first = out.groupby("agent", sort=False, dropna=False)["priority"].transform("min")
+    return out.assign(_first=first).sort_values(["_first", "rank"], kind="stable").drop(
+        columns="_first").reset_index(drop=True)
 
 
 def reminder_list(orders: pd.DataFrame, reminders: pd.DataFrame | None, day, *,
@@ -240,19 +345,22 @@ def window_days(day, followup_days: int) -> tuple[dt.date, dt.date]:
     return (d + DAY * (1 - int(followup_days))).date(), d.date()
 
 
-def chase_by_agent(chase: pd.DataFrame, total: str = "total") -> pd.DataFrame:
-    """Per agent of a :func:`chase_list`: ``chase_customers`` to chase and ``last_day_tomorrow``
-    (those with ``days_left`` = 1), most customers first, then a ``total`` row of the sums.
-    Columns: agent, chase_customers, last_day_tomorrow (empty when the list is)."""
-    cols = ["agent", "chase_customers", "last_day_tomorrow"]
+def chase_by_agent(chase: pd.DataFrame, per_agent: int | None = None,
+                   total: str = "total") -> pd.DataFrame:
+    """Per agent of a :func:`chase_list`: ``chase_customers`` to chase, ``chase_on_sheet``
+    (at most ``per_agent`` of them on the agent's sheet, :func:`chase_plan`; all without a
+    cap) and ``last_day_tomorrow`` (``days_left`` = 1: the use day is the window's last day),
+    most customers first, then a ``total`` row of the sums (empty when the list is)."""
+    cols = ["agent", "chase_customers", "chase_on_sheet", "last_day_tomorrow"]
     if chase.empty:
         return pd.DataFrame(columns=cols)
     flags = pd.DataFrame({"chase_customers": 1, "last_day_tomorrow": (chase["days_left"] == 1)
                           .astype("int64")}, index=chase.index)
     out = flags.groupby(chase["agent"]).sum().rename_axis("agent")
-    out = out.sort_values("chase_customers", ascending=False).reset_index()
-    row = {"agent": total, "chase_customers": out["chase_customers"].sum(),
-           "last_day_tomorrow": out["last_day_tomorrow"].sum()}
+    out["chase_on_sheet"] = (out["chase_customers"] if per_agent is None
+                             else out["chase_customers"].clip(upper=int(per_agent)))
+    out = out.sort_values("chase_customers", ascending=False, kind="stable").reset_index()
+    row = {"agent": total, **{c: out[c].sum() for c in cols[1:]}}
     return pd.concat([out, pd.DataFrame([row])], ignore_index=True)[cols]
 
 

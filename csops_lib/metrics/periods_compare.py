@@ -159,3 +159,39 @@ def agent_served_sales(sales, share):
     """Agent-served sales (yuan) from the sales and the silent share of sales:
     sales × (1 − silent share) (METRICS.md §4); NaN when either is missing."""
     return sales * (1 - share)
+
+
+def promo_days(promos: pd.DataFrame, start, end) -> pd.DatetimeIndex:
+    """The calendar days from ``start`` to ``end`` (inclusive) that a promo covers: every day
+    from the day of a promo's ``start`` to the day of its ``end`` (table ``promos``, one row
+    per promo or per promo and agent; rows without both times are ignored)."""
+    if promos is None or promos.empty or not {"start", "end"} <= set(promos.columns):
+        return pd.DatetimeIndex([], name="date")
+    spans = pd.DataFrame({"start": pd.to_datetime(promos["start"], errors="coerce"),
+                          "end": pd.to_datetime(promos["end"], errors="coerce")}).dropna()
+    lo, hi = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
+    days: set[pd.Timestamp] = set()
+    for s, e in spans.drop_duplicates().itertuples(index=False):
+        first, last = max(s.normalize(), lo), min(e.normalize(), hi)
+        if first <= last:
+            days.update(pd.date_range(first, last, freq="D"))
+    return pd.DatetimeIndex(sorted(days), name="date")
+
+
+def scale_to_period(totals: pd.DataFrame, days: pd.Series, kept: pd.Series,
+                    additive: Iterable[str]) -> pd.DataFrame:
+    """Period totals computed over some of their days (``kept`` days of ``days``, e.g. the
+    days without a promo) scaled back to whole periods: each ``additive`` column (a sum or a
+    count: sales, orders, visitors, sessions…) × days / kept, the per-day level over the kept
+    days times the period's length. Rates, medians and means are left as they are (computed
+    over the kept days). Rows (periods) with no kept day are all NaN; ``days`` and ``kept``
+    are indexed like ``totals``. A distinct count (buyers) scaled this way is an estimate:
+    a buyer seen on two days counts once."""
+    out = totals.copy()
+    days = pd.to_numeric(days.reindex(out.index), errors="coerce").astype("float64")
+    kept = pd.to_numeric(kept.reindex(out.index), errors="coerce").astype("float64")
+    factor = ratio(days, kept.where(kept > 0))
+    cols = [c for c in additive if c in out.columns]
+    out[cols] = out[cols].astype("float64").mul(factor, axis=0)
+    out.loc[~(kept > 0).to_numpy()] = np.nan
+    return out

@@ -27,11 +27,11 @@ from csops_lib.metrics import leaderboard
 from csops_lib.metrics._common import as_ns, key_text, ratio
 from csops_lib.metrics.refunds import refund_metrics
 from csops_lib.metrics.sales import sales_metrics
-from csops_lib.metrics.staffing import staffing_plan
+from csops_lib.metrics.staffing import erlang_c, staffing_plan
 
-__all__ = ["PHASES", "UnknownPromoError", "baseline_window", "conversion_summary",
-           "hour_ranges", "hourly_leaderboard", "hourly_profile", "phase_days",
-           "presale_share", "promo_window", "refund_summary", "staffing_need",
+__all__ = ["PHASES", "UnknownPromoError", "after_sales_agents", "after_sales_summary",
+           "baseline_window", "conversion_summary", "hour_ranges", "hourly_leaderboard",
+           "hourly_profile", "phase_days", "presale_share", "promo_window", "refund_summary", "staffing_need",
            "waiting_without_agent", "window_totals"]
 
 PHASES = ("baseline", "runup", "promo", "wave", "other")
@@ -284,20 +284,88 @@ def hourly_profile(hourly: pd.DataFrame, n_days: int) -> pd.Series:
 
 def staffing_need(sessions_per_hour: pd.Series, on_shift: pd.Series, peak: pd.Series,
                   settings: dict[str, Any]) -> pd.DataFrame:
-    """Agents needed per hour next time (§7 Erlang C, :func:`staffing_plan`) for
-    ``sessions_per_hour`` (hour → mean sessions) × ``load_growth``, with this time's mean
-    agents on shift (``on_shift``, hour → agents) and peak concurrent customers (``peak``);
-    ``gap`` = max(agents to roster − on shift, 0). ``settings``: aht_s, target_service_level,
-    answer_within_s, concurrency, max_occupancy, shrinkage, load_growth."""
+    """THE staffing answer per hour for next time (§7): one number of agents per hour, used
+    by the capacity view and the staffing plan alike, so the two never disagree.
+
+    Per hour 0–23, with ``g`` = ``load_growth`` and ``k`` = ``concurrency``:
+
+    * ``erlang_online``: agents online Erlang C asks for (:func:`staffing_plan`) for the
+      arrivals ``sessions_per_hour`` (hour → mean sessions per day) × g: the fewest agents
+      answering ``target_service_level`` of customers within ``answer_within_s`` seconds at
+      occupancy ≤ ``max_occupancy`` (the queue, hour-average view);
+    * ``peak_online`` = ceil(``peak`` (hour → peak concurrent customers) × g / k): agents
+      needed to hold this promo's peak of simultaneous chats (the burst view; NaN peak → 0);
+    * ``needed_online`` = max(erlang_online, peak_online): enough for both;
+    * ``needed_roster`` = ceil(needed_online / (1 − ``shrinkage``)): the head-count to roster;
+    * ``agents_on_shift``: this promo's mean agents on shift (``on_shift``, hour → agents);
+    * ``gap`` = max(needed_roster − agents_on_shift, 0): agents to add to the roster;
+    * ``service_level``, ``asa_s``, ``occupancy``: Erlang C at needed_online (NaN without
+      sessions); ``traffic_erlangs`` = arrivals / 3600 × ``aht_s``.
+
+    Example: 173 sessions, AHT 476 s, k 4, 80 % in 30 s, occupancy ≤ 85 % → Erlang C 7
+    online; peak 48 → 12 online; needed 12 online, ceil(12 / 0.8) = 15 rostered; 5 on shift →
+    gap 10. ``settings``: aht_s, target_service_level, answer_within_s, concurrency,
+    max_occupancy, shrinkage, load_growth."""
     st = settings
+    growth, k = float(st["load_growth"]), int(st["concurrency"])
+    shrink = float(st["shrinkage"])
     load = pd.DataFrame({"hour": np.arange(24),
                          "sessions": sessions_per_hour.reindex(range(24)).fillna(0.0).to_numpy()
-                         * float(st["load_growth"])})
+                         * growth})
     plan = staffing_plan(load, float(st["aht_s"]), float(st["target_service_level"]),
-                         float(st["answer_within_s"]), concurrency=int(st["concurrency"]),
-                         max_occupancy=float(st["max_occupancy"]),
-                         shrinkage=float(st["shrinkage"]))
-    plan["agents_on_shift"] = plan["hour"].map(on_shift).fillna(0.0)
+                         float(st["answer_within_s"]), concurrency=k,
+                         max_occupancy=float(st["max_occupancy"]), shrinkage=shrink)
+    plan = plan.rename(columns={"raw_agents": "erlang_online"}).drop(columns=["agents"])
+    plan["erlang_online"] = plan["erlang_online"].astype("float64")
     plan["peak_concurrent"] = plan["hour"].map(peak).astype("float64")
-    plan["gap"] = (plan["agents"].astype("float64") - plan["agents_on_shift"]).clip(lower=0)
-    return plan
+    plan["peak_online"] = np.ceil(plan["peak_concurrent"].fillna(0.0) * growth / k - 1e-9
+                                  ).clip(lower=0)
+    plan["needed_online"] = plan[["erlang_online", "peak_online"]].max(axis=1)
+    plan["needed_roster"] = np.ceil(plan["needed_online"] / (1.0 - shrink) - 1e-9)
+    plan["agents_on_shift"] = plan["hour"].map(on_shift).astype("float64").fillna(0.0)
+    plan["gap"] = (plan["needed_roster"] - plan["agents_on_shift"]).clip(lower=0)
+    for i, r in plan.iterrows():
+        if r["sessions"] > 0 and r["needed_online"] > 0:
+            m = erlang_c(float(r["sessions"]), float(st["aht_s"]), int(r["needed_online"]),
+                         float(st["answer_within_s"]), concurrency=k)
+            plan.loc[i, ["service_level", "asa_s", "occupancy"]] = [
+                m["service_level"], m["asa_s"], m["occupancy"]]
+    return plan[["hour", "sessions", "traffic_erlangs", "erlang_online", "peak_concurrent",
+                 "peak_online", "needed_online", "needed_roster", "agents_on_shift", "gap",
+                 "service_level", "asa_s", "occupancy"]]
+
+
+def after_sales_agents(roles: pd.Series) -> set[str]:
+    """The agents whose roster ``role`` (index agent) is ``after_sales``: they are not
+    scored against sales targets (their promo targets are ignored; the retrospective shows
+    their after-sales work instead); ``presale``, ``both`` and agents without a role are sales
+    agents."""
+    r = pd.Series(roles).astype(object)
+    return {str(a) for a, v in r.items() if str(v).strip().lower() == "after_sales"}
+
+
+def after_sales_summary(sessions: pd.DataFrame, agents) -> pd.DataFrame:
+    """Per after-sales agent (``agents``), their work over ``sessions`` (already cut to the
+    window, :func:`csops_lib.metrics.build_sessions` rows): sessions, after_sales_sessions
+    (category after_sales), reply_rate = replied / sessions (§2; NaN without sessions),
+    first_response_p50_s = median first response (s; unanswered skipped), unanswered
+    (sessions without an agent answer). An agent without sessions has zeros and NaN rates."""
+    names = sorted({str(a) for a in agents})
+    s = sessions[sessions["agent"].astype(str).isin(names)] if len(sessions) else sessions
+    out = pd.DataFrame(index=pd.Index(names, name="agent"))
+    if len(s):
+        replied = s["replied"].astype("boolean").fillna(False).astype(bool)
+        g = s.assign(_r=replied, _a=s["category"].astype(object).eq("after_sales"),
+                     _u=~replied).groupby(s["agent"].astype(str))
+        out["sessions"] = g.size()
+        out["after_sales_sessions"] = g["_a"].sum()
+        out["unanswered"] = g["_u"].sum()
+        out["reply_rate"] = ratio(g["_r"].sum(), g.size()).reindex(out.index)
+        out["first_response_p50_s"] = g["first_response_s"].median()
+    for c in ("sessions", "after_sales_sessions", "unanswered"):
+        out[c] = out.get(c, pd.Series(0.0, index=out.index)).fillna(0).astype("int64")
+    for c in ("reply_rate", "first_response_p50_s"):
+        if c not in out.columns:
+            out[c] = np.nan
+    return out.reset_index()[["agent", "sessions", "after_sales_sessions", "reply_rate",
+                              "first_response_p50_s", "unanswered"]]

@@ -12,7 +12,12 @@ what-if staffing):
 * missing or unreadable shift times → the agent is on shift in no hour (they count nowhere;
   :func:`shift_hours` with ``errors="raise"`` raises instead);
 * per date (:func:`on_shift_grid`) an agent counts from their ``hired_on`` day (when given);
-  per hour of day without dates (:func:`on_shift_per_hour`) every rostered agent counts.
+  per hour of day without dates (:func:`on_shift_per_hour`) every rostered agent counts;
+* a moment (e.g. a session's start) is **off shift** for its agent when the roster gives the
+  agent shift hours and the moment's clock hour is not one of them (:func:`off_shift`): the
+  agent profile keeps such sessions apart ("queued off shift") instead of counting them as the
+  agent's own gaps. An agent without (readable) shift times has no off-shift moments: nothing
+  is known, so nothing is set apart.
 """
 from __future__ import annotations
 
@@ -23,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["on_shift_grid", "on_shift_per_hour", "parse_clock", "shift_hours"]
+__all__ = ["off_shift", "on_shift_grid", "on_shift_per_hour", "parse_clock", "shift_hours"]
 
 
 def parse_clock(value: Any) -> float:
@@ -130,3 +135,25 @@ def on_shift_per_hour(roster: pd.DataFrame | None) -> pd.Series:
             for h in shift_hours(a, b):
                 counts[h] += 1
     return pd.Series(counts, index=pd.RangeIndex(24, name="hour"), name="agents_on_shift")
+
+
+def off_shift(agents, times, roster: pd.DataFrame | None) -> np.ndarray:
+    """Whether each moment ``times[i]`` falls outside the roster shift of ``agents[i]``.
+
+    True when the roster gives the agent shift hours (:func:`shift_hours`) and the moment's
+    clock hour is not one of them (08:00–16:00: 07:59 and 16:00 are off shift, 08:00 and
+    15:59 on). False for an agent not on the roster, one without (readable) shift times, or a
+    missing time. An agent listed twice: the last row counts. Returns a bool array."""
+    agents = pd.Series(agents).astype(object).reset_index(drop=True)
+    t = pd.to_datetime(pd.Series(times)).reset_index(drop=True)
+    out = np.zeros(len(t), dtype=bool)
+    if not _has_shifts(roster) or not len(t):
+        return out
+    hours = {str(r.agent): shift_hours(r.shift_start, r.shift_end)
+             for r in roster.itertuples(index=False)}
+    mask = {a: np.isin(np.arange(24), h, invert=True) for a, h in hours.items() if h}
+    hour = t.dt.hour
+    for agent, off in mask.items():
+        rows = (agents.astype(str) == agent).to_numpy() & hour.notna().to_numpy()
+        out[rows] = off[hour[rows].astype(int).to_numpy()]
+    return out

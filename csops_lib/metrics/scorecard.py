@@ -31,7 +31,9 @@ Definitions (each tested with hand-computed values in ``tests/test_scorecard.py`
   target × days / 7; so does the bonus pool (``pool_per_week``). Rates, times and scores don't.
 * **Promo mode** (:meth:`Scheme.promo_mode`): the response-time dimensions (``promo.exclude``:
   first_response_s, avg_response_s, within_3min_rate) are dropped, the other weights are scaled
-  to 1 − ``team_pk_weight`` and a ``team_pk`` dimension (target 1) gets ``team_pk_weight``.
+  to 1 − ``team_pk_weight`` and a ``team_pk`` dimension (target 1) gets ``team_pk_weight``;
+  like the sales targets it applies to the sales roles only (:data:`SALES_ROLES`: an
+  after-sales agent is never scored against sales targets, alone or through the team PK).
   Team PK (:func:`team_pk`): each team's result = Σ of its agents' ``team_pk_metric`` (orders
   or sales); when every team has a promo target, teams compare attainment = result / target
   (fair between a big and a small team), else the results themselves; the agent's team_pk =
@@ -69,6 +71,8 @@ ADDITIVE = frozenset({"sales", "orders", "buyers", "inquiries", "sessions"})
 #: response-time metrics, dropped in promo mode unless the yaml says otherwise
 RESPONSE_METRICS = ("first_response_s", "avg_response_s", "within_3min_rate")
 SUPERVISOR_COLUMNS = ("teamwork", "attitude", "discipline", "satisfaction")
+#: roster roles scored on sales (targets, team PK); an agent without a role counts as one
+SALES_ROLES = ("presale", "both")
 
 
 
@@ -136,7 +140,7 @@ class Scheme:
         kept = [d for d in self.dimensions if d.metric not in exclude and d.metric != "team_pk"]
         total = sum(d.weight for d in kept)
         dims = [replace(d, weight=d.weight / total * (1 - team_pk_weight)) for d in kept]
-        dims.append(Dimension("team_pk", "higher", 1.0, team_pk_weight))
+        dims.append(Dimension("team_pk", "higher", 1.0, team_pk_weight, SALES_ROLES))
         return replace(self, dimensions=tuple(dims), promo=True)
 
 

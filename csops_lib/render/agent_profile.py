@@ -13,7 +13,7 @@ from IPython.display import HTML
 
 from csops_lib.render import formats, html
 from csops_lib.render import scorecard as sc
-from csops_lib.render.labels import definition, label, sentence
+from csops_lib.render.labels import definition, has, has_definition, label, sentence
 from csops_lib.reports import agent_profile as report
 from csops_lib.reports.agent_profile import SECTIONS, ProfileData
 
@@ -28,6 +28,11 @@ def _done(fig):
 def _when(ts: pd.Series) -> pd.Series:
     """Session start times as ``MM-DD HH:MM``."""
     return ts.dt.strftime("%m-%d %H:%M")
+
+
+def _waits(values, lang: str) -> list[str]:
+    """Waits in words (``17秒``, ``4小时37分``): a wait over an hour reads in hours."""
+    return [formats.duration(v, lang) for v in values]
 
 
 class AgentProfile:
@@ -60,6 +65,7 @@ class AgentProfile:
         hired = formats.fmt(d.hired_on, "date")
         facts = " · ".join([f"{self._t('team')}: {d.team or formats.MISSING}",
                             f"{self._t('ap_role')}: {role}", f"{self._t('ap_hired_on')}: {hired}",
+                            f"{self._t('ap_shift')}: {self._shift()}",
                             f"{self._t('ap_team_size')}: {len(d.team_agents())}"])
         head = f"{self._t('agent_title')} · {d.agent} · {p.label}"
         line = (f"{self._t('ap_period')}: {p.start:%Y-%m-%d} – {p.end:%Y-%m-%d} · {facts} · "
@@ -68,6 +74,10 @@ class AgentProfile:
 
     def section(self, key: str) -> HTML:
         return html.heading(key, self.lang)
+
+    def _shift(self) -> str:
+        sh = self.data.shift()
+        return f"{sh[0]}–{sh[1]}" if sh else formats.MISSING
 
     # ------------------------------------------------------------------ overview
     def overview_table(self):
@@ -100,8 +110,10 @@ class AgentProfile:
         if r.template == "ap_flag_training":
             return {"date": formats.fmt(r.date, "date"), "module": r.module,
                     "score": f"{r.score:.0f}"}
+        if r.template == "ap_flag_off_shift":
+            return {"n": f"{r.n:.0f}", "shift": self._shift()}
         return {"n": f"{r.n:.0f}", "share": formats.fmt(r.share, "rate"),
-                "s": self.data.params["long_wait_s"]}
+                "wait": formats.duration(self.data.params["long_wait_s"], self.lang)}
 
     def strengths_html(self) -> HTML:
         sg = self.strengths_and_gaps()
@@ -145,14 +157,11 @@ class AgentProfile:
 
     def response_table(self):
         r = report.response(self.data)
-        kinds = {"first_response_p50_s": "number1", "first_response_p90_s": "number1",
-                 "within_3min_rate": "rate", "reply_rate": "rate"}
-        names = {"first_response_p50_s": "ap_p50", "first_response_p90_s": "ap_p90"}
         out = pd.DataFrame({
-            self._t("metric"): [sc.metric_label(names.get(m, m), self.lang) for m in r["metric"]],
-            self._t("agent_value"): [formats.fmt(v, kinds[m]) for m, v in
+            self._t("metric"): [sc.metric_label(m, self.lang) for m in r["metric"]],
+            self._t("agent_value"): [sc.fmt(m, v) for m, v in
                                      zip(r["metric"], r["agent_value"], strict=True)],
-            self._t("ap_team_pooled"): [formats.fmt(v, kinds[m]) for m, v in
+            self._t("ap_team_pooled"): [sc.fmt(m, v) for m, v in
                                         zip(r["metric"], r["team"], strict=True)]})
         return self._table(out)
 
@@ -181,11 +190,40 @@ class AgentProfile:
         out = pd.DataFrame({
             self._t("started_at"): _when(s["start"]), self._t("customer"): s["customer_id"],
             self._t("category"): [self._category(v) for v in s["category"]],
-            self._t("issues"): issues, self._t("first_response_s"): s["first_response_s"],
-            self._t("max_wait_s"): s["max_wait_s"], self._t("n_turns"): s["n_turns"],
+            self._t("issues"): issues,
+            self._t("ap_first_wait"): _waits(s["first_response_s"], self.lang),
+            self._t("ap_longest_wait"): _waits(s["max_wait_s"], self.lang),
+            self._t("n_turns"): s["n_turns"],
         }).head(self.data.settings.max_rows)
-        kinds = {self._t(k): "count" for k in ("first_response_s", "max_wait_s", "n_turns")}
-        return self._table(out, kinds, caption=self._caption(len(s)))
+        return self._table(out, {self._t("n_turns"): "count"}, caption=self._caption(len(s)))
+
+    def queued_note(self) -> HTML:
+        """How many of the agent's sessions started off shift, and how they ended."""
+        q = report.queued(self.data)
+        if q.empty:
+            return html.paragraphs([self._t("ap_off_shift_none", shift=self._shift())])
+        replied = q["replied"].astype("boolean").fillna(False).astype(bool)
+        wait = pd.to_numeric(q.loc[replied, "first_response_s"], errors="coerce").median()
+        return html.paragraphs([self._t(
+            "ap_off_shift_line", n=len(q), shift=self._shift(), replied=int(replied.sum()),
+            wait=formats.duration(wait, self.lang), unanswered=int((~replied).sum()))])
+
+    def queued_table(self):
+        q = report.queued(self.data)
+        if q.empty:
+            return html.paragraphs([self._t("ap_no_rows")])
+        replied = q["replied"].astype("boolean").fillna(False).astype(bool)
+        out = pd.DataFrame({
+            self._t("started_at"): _when(q["start"]), self._t("customer"): q["customer_id"],
+            self._t("category"): [self._category(v) for v in q["category"]],
+            self._t("ap_replied"): np.where(replied, self._t("ap_yes"), self._t("ap_no")),
+            self._t("ap_first_wait"): _waits(q["first_response_s"], self.lang),
+            self._t("n_turns"): q["n_turns"],
+        }).head(self.data.settings.max_rows)
+        k = self.data.settings.max_rows
+        cap = (self._t("ap_showing_newest", n=len(q), k=k) if len(q) > k
+               else self._t("ap_all_listed", n=len(q)))
+        return self._table(out, {self._t("n_turns"): "count"}, caption=cap)
 
     def lost_table(self):
         lost = report.lost(self.data)
@@ -196,15 +234,14 @@ class AgentProfile:
         out = pd.DataFrame({
             self._t("started_at"): _when(lost["start"]),
             self._t("customer"): lost["customer_id"],
-            self._t("first_response_s"): lost["first_response_s"],
+            self._t("ap_first_wait"): _waits(lost["first_response_s"], self.lang),
             self._t("n_turns"): lost["n_turns"],
             self._t("ap_agreed"): np.where(agreed, self._t("ap_yes"), self._t("ap_no")),
             self._t("status"): np.where(prov, self._t("ap_lost_open"), self._t("ap_lost_final")),
         }).head(self.data.settings.max_rows)
         k = self.data.settings.max_rows
         cap = self._t("ap_lost_caption", n=len(lost), open=int(prov.sum()), k=min(k, len(lost)))
-        kinds = {self._t("first_response_s"): "count", self._t("n_turns"): "count"}
-        return self._table(out, kinds, caption=cap)
+        return self._table(out, {self._t("n_turns"): "count"}, caption=cap)
 
     # ------------------------------------------------------------------ training
     def training_table(self):
@@ -234,9 +271,11 @@ class AgentProfile:
             notes.append(self._t("ap_promo_note", promo=d.promo_name))
         if pd.isna(me["score"]):
             return html.paragraphs([*notes, self._t("ap_no_score", scheme=name)])
-        text = self._t("ap_score_line", scheme=name, score=formats.fmt(me["score"], "score1"),
-                       rank=int(me["rank"]), n=int(ev.scores["score"].notna().sum()),
-                       bonus=formats.fmt(me["bonus"], "money"),
+        st = report.standing(d)
+        text = self._t("ap_score_line", scheme=name, score=formats.fmt(st["score"], "score1"),
+                       rank=int(st["rank"]), n=int(st["ranked"]),
+                       median=formats.fmt(st["team_median_score"], "score1"),
+                       bonus=formats.fmt(st["bonus"], "money"),
                        pool=formats.fmt(ev.pool, "money"), threshold=f"{ev.threshold:g}")
         return html.join(html.paragraphs(notes), html.bold(text))
 
@@ -261,28 +300,45 @@ class AgentProfile:
         return self._table(pd.DataFrame(rows, columns=cols))
 
     def ranking_table(self):
-        r = report.ranking(self.data)
-        out = pd.DataFrame({self._t("agent"): r["agent"].to_numpy(),
-                            self._t("sc_score"): r["score"].to_numpy(),
-                            self._t("rank"): r["rank"].to_numpy(),
-                            self._t("sc_bonus"): r["bonus"].to_numpy()})
-        kinds = {self._t("sc_score"): "score1", self._t("rank"): "count",
-                 self._t("sc_bonus"): "money"}
-        me, who = self.agent, self._t("agent")
-        return self._table(out, kinds, caption=self._t("ap_ranking")).apply(
-            lambda row: ["font-weight:bold;background:#fff3c4" if row[who] == me else ""
-                         for _ in row], axis=1)
+        """The agent's own score and rank against the team median score (no colleague's
+        score or bonus: this document goes to the agent)."""
+        st = report.standing(self.data)
+        rank = (formats.MISSING if pd.isna(st["rank"])
+                else f"{int(st['rank'])} / {int(st['ranked'])}")
+        out = pd.DataFrame({self._t("sc_score"): [formats.fmt(st["score"], "score1")],
+                            self._t("rank"): [rank],
+                            self._t("ap_team_median_score"): [
+                                formats.fmt(st["team_median_score"], "score1")]})
+        return self._table(out)
 
     # ------------------------------------------------------------------ appendix, workbook
     def appendix(self):
+        """Definitions of every metric the shown sections and the scheme's dimensions use."""
         d = self.data
         values = {**d.params, "gap": d.settings.gap, "training_pass": d.settings.training_pass}
-        rows = [(label(k, self.lang), definition(k, self.lang, **values))
-                for k in SECTIONS.defined(d)]
-        rows += [(k, self._t("auto") if v is None else str(v))
-                 for k, v in d.params.items() if k != "data_dir"]
+        keys = list(SECTIONS.defined(d))
+        for m in d.evaluation.scheme.metrics:
+            key = sc.LABEL_KEYS.get(m, m)
+            if has_definition(key) and key not in keys and f"ap_def_{key}" not in keys:
+                keys.append(key)
+        rows = [(label(k.removeprefix("ap_def_"), self.lang), definition(k, self.lang, **values))
+                for k in keys]
         return self._table(pd.DataFrame(rows, columns=[self._t("metric"),
                                                        self._t("definition")]))
+
+    def parameters(self):
+        """Every threshold and setting in force: name, meaning (translated), value."""
+        d = self.data
+        own = {f"ap_param_{k}": v for k, v in d.settings.model_dump().items()}
+        shop = {f"param_{k}": v for k, v in d.params.items() if k != "data_dir"}
+        rows = []
+        for key, v in {**shop, **own}.items():
+            name = key.removeprefix("ap_param_").removeprefix("param_")
+            shown = (self._t("auto") if v is None else formats.MISSING if v == "" else str(v))
+            rows.append((name, self._t(key) if has(key) else formats.MISSING, shown))
+        return self._table(pd.DataFrame(rows, columns=[self._t("parameter"), self._t("meaning"),
+                                                       self._t("parameter_value")]),
+                           caption=self._t("weekly_thresholds"))
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The report's frames (raw numbers, customers masked) by section, for a workbook."""
@@ -294,21 +350,21 @@ class AgentProfile:
 def trend_chart(d: ProfileData, lang: str):
     """The agent's weekly values against the team median (yellow: the period)."""
     t = report.trend(d)
-    med = t[t["series"] == "team_median"].set_index("week")
+    med = t[t["series"] == "team_week_median"].set_index("week")
     mine = t[t["series"] == "agent"].set_index("week")
-    metrics = (["sessions", "inquiry_conversion", "reply_rate", "first_response_s"]
-               if d.is_presale else ["sessions", "reply_rate", "first_response_s"])
+    metrics = [m for m in report.TREND_METRICS
+               if d.is_presale or m != "inquiry_conversion"]
     nrow = int(np.ceil(len(metrics) / 2))
     fig, axes = plt.subplots(nrow, 2, figsize=(10, 3.1 * nrow), squeeze=False)
     lo = pd.Timestamp(report._monday(d.period.start)) - pd.Timedelta(days=2)
     hi = pd.Timestamp(report._monday(d.period.end)) + pd.Timedelta(days=2)
     for ax, metric in zip(axes.flat, metrics, strict=False):  # a 2-column grid may have one spare
         ax.plot(med.index, med[metric], color="#9aa5b1", marker="o", lw=1.5, ls="--",
-                label=label("team_median", lang))
+                label=label("team_week_median", lang))
         ax.plot(mine.index, mine[metric], color="C0", marker="o", lw=2.2, label=d.agent)
         ax.set_title(sc.metric_label(metric, lang), fontsize=11)
         if sc.kind(metric) == "rate":
-            ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
+            ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.1%}"))
         ax.set_xticks(med.index)
         ax.set_xticklabels([f"{x:%m-%d}" for x in med.index], fontsize=8)
         ax.axvspan(lo, hi, color="#fff3c4", zorder=0)
@@ -351,6 +407,10 @@ def response_chart(times: pd.DataFrame, params: dict, agent: str, lang: str):
     ax.hist(mine.clip(lower=1), bins=bins, weights=np.full(len(mine), 1 / max(len(mine), 1)),
             histtype="step", lw=2.2, color="C0", label=agent)
     ax.set_xscale("log")
+    ticks = [t for t in (1, 3, 10, 30, 60, 180, 600, 1800, 3600, 14400) if t <= hi * 1.05]
+    ax.set_xticks(ticks)
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(plt.NullFormatter())
     for x, key, col, h in ((params["slow_gap_s"], "ap_slow_line", "#b35900", 0.95),
                            (params["sla_answer_s"], "ap_sla_line", "#b00020", 0.82)):
         ax.axvline(x, color=col, ls=":", lw=1.5)

@@ -102,3 +102,26 @@ def line(data, x: str, y: str, *, hue: str | None = None, title: str = "", xlabe
     ax.set_ylabel(ylabel)
     sns.despine(ax=ax)
     return ax
+
+
+def legend_outside(ax, *, where: str = "right", title: str = "", fontsize: float = 8,
+                   handles=None, labels=None):
+    """Put the Axes' legend outside the plotting area so that it never covers a bar or a
+    line: to the right of the axes (``where="right"``, top-aligned) or below them
+    (``"below"``, in one row). Returns the legend (None when there is nothing to show)."""
+    if handles is None:
+        handles, labels = ax.get_legend_handles_labels()
+    old = ax.get_legend()
+    if old is not None:
+        old.remove()
+    if not handles:
+        return None
+    if where == "below":
+        return ax.legend(handles, labels, title=title or None, fontsize=fontsize,
+                         loc="upper center", bbox_to_anchor=(0.5, -0.12),
+                         ncol=min(len(handles), 4), frameon=False)
+    if where != "right":
+        raise ValueError(f"where must be right or below, not {where!r}")
+    return ax.legend(handles, labels, title=title or None, fontsize=fontsize,
+                     loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
+                     frameon=False)

@@ -149,3 +149,31 @@ def table(frame: pd.DataFrame, kinds: Mapping[str, str] | None = None, lang: str
         styler = styler.set_properties(subset=left, **{"text-align": "left"})
     styler = styler.set_table_styles(TABLE_STYLES)
     return styler.set_caption(escape(caption)) if caption else styler
+
+
+
+#: on a phone (≤ 600 px): tables marked by :func:`phone_table` (class ``csops-phone``) hide
+#: the columns it names and tighten their cells; every other table scrolls sideways inside
+#: its own box instead of widening the page
+PHONE_CSS = "@media (max-width: 600px) {" + "".join(
+    f" table.csops-hide-c{i} .col{i} {{ display: none; }}" for i in range(12)) + """
+  table.csops-phone { font-size: 13px; }
+  table.csops-phone th, table.csops-phone td { padding: 3px 4px !important; }
+  .jp-RenderedHTMLCommon table:not(.csops-phone) { display: block; overflow-x: auto;
+                                                   max-width: 100%; }
+  .jp-RenderedHTMLCommon table:not(.csops-phone) th,
+  .jp-RenderedHTMLCommon table:not(.csops-phone) td { white-space: nowrap; }
+}"""
+
+
+def phone_css() -> HTML:
+    """The responsive rules of :data:`PHONE_CSS` as a ``<style>`` block (fixed text, nothing
+    from data); a report shows it once, before the tables it concerns."""
+    return HTML(f"<style>{PHONE_CSS}</style>")
+
+
+def phone_table(styler, wide: Iterable[int]):
+    """Mark a styled table (index hidden) for phones (:func:`phone_css`): the columns at the
+    0-based positions ``wide`` (< 12; header and cells) are hidden on a narrow screen."""
+    hide = " ".join(f"csops-hide-c{i}" for i in sorted(set(wide)) if 0 <= i < 12)
+    return styler.set_table_attributes(f'class="csops-phone {hide}"')

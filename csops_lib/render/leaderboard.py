@@ -97,16 +97,68 @@ def format_standings(result: dict[str, Any], lang: str = "zh") -> str:
     return "\n".join(lines)
 
 
-def run(*, since, files: Sequence[str | os.PathLike] | None = None,
-        store_dir: str | os.PathLike | None = None, until=None, by: str = "sales",
-        top: int = 5, lang: str = "zh", params: dict[str, Any] | None = None,
-        timing: bool = True) -> str:
-    """``csops leaderboard``: compute the standings (:func:`csops_lib.reports.leaderboard.compute`)
-    and return the text to print (with the elapsed time on the last line when ``timing``)."""
+def format_markdown(result: dict[str, Any], lang: str = "zh") -> tuple[str, str]:
+    """(title, markdown body) of the standings for the team chat (``--send``): the window,
+    the team PK and the top agents as numbered lists (chat apps render lists, not tables).
+    Names are shown as they are; the sender masks phones, names and addresses."""
+    def t(key):
+        return label(key, lang)
+
+    by = result["by"]
+    since, until = result["since"], result["until"] or result["as_of"]
+    span = f"{since:%m-%d %H:%M} – " + (f"{until:%m-%d %H:%M}" if until is not None else "")
+    ranked = (f"{t(f'lb_by_{by}')} {t('lb_by_attainment')}" if result["on_attainment"]
+              else t(f"lb_by_{by}"))
+    title = f"{t('lb_title')} {span}".strip()
+    lines = [f"**{title}**", "", f"{t('lb_ranked_on')}: {ranked}"]
+    if result["as_of"] is not None:
+        lines[-1] += f" · {t('as_of')} {result['as_of']:%m-%d %H:%M}"
+
+    def numbers(r, attainment: bool) -> str:
+        out = f"{t('orders')} {_count(r.orders)} · {t('sales')} {_money(r.sales)}"
+        return out + (f" · {t(f'{by}_attainment')} {_pct(getattr(r, f'{by}_attainment'))}"
+                      if attainment else "")
+
+    teams = result["teams"]
+    with_targets = bool(teams[f"target_{by}"].notna().any())
+    lines += ["", f"**{t('team_pk')}**", ""]
+    for r in teams.itertuples(index=False):
+        team = t("no_team") if r.team == "no team" else str(r.team)
+        lines.append(f"{r.rank}. {team}: {numbers(r, with_targets)}")
+    lines.append(f"- {t('silent_orders_no_agent')}: {t('orders')} "
+                 f"{_count(result['silent_orders'])} · {t('sales')} "
+                 f"{_money(result['silent_sales'])}")
+    lines.append(f"- {t('lb_total')}: {t('orders')} {_count(result['orders'])} · "
+                 f"{t('sales')} {_money(result['sales'])}")
+    agents = result["agents"]
+    a_targets = bool(agents[f"target_{by}"].notna().any()) if len(agents) else False
+    lines += ["", f"**{t('lb_top_agents')}**", ""]
+    for r in agents.itertuples(index=False):
+        team = t("no_team") if r.team == "no team" else str(r.team)
+        lines.append(f"{r.rank}. {r.agent} ({team}): {numbers(r, a_targets)}")
+    return title, "\n".join(lines)
+
+
+def run_message(*, since, files: Sequence[str | os.PathLike] | None = None,
+                store_dir: str | os.PathLike | None = None, until=None, by: str = "sales",
+                top: int = 5, lang: str = "zh", params: dict[str, Any] | None = None,
+                timing: bool = True) -> tuple[str, str, str]:
+    """``csops leaderboard [--send]``: compute the standings once and return (the text to
+    print, the message title, the markdown message)."""
     started = time.monotonic()
     result = compute(since=since, files=files, store_dir=store_dir, until=until, by=by,
                      top=top, params=params)
     text = format_standings(result, lang)
     if timing:
         text += f"\n\n({time.monotonic() - started:.1f} s, {dt.datetime.now():%H:%M:%S})"
-    return text
+    return (text, *format_markdown(result, lang))
+
+
+def run(*, since, files: Sequence[str | os.PathLike] | None = None,
+        store_dir: str | os.PathLike | None = None, until=None, by: str = "sales",
+        top: int = 5, lang: str = "zh", params: dict[str, Any] | None = None,
+        timing: bool = True) -> str:
+    """``csops leaderboard``: compute the standings (:func:`csops_lib.reports.leaderboard.compute`)
+    and return the text to print (with the elapsed time on the last line when ``timing``)."""
+    return run_message(since=since, files=files, store_dir=store_dir, until=until, by=by,
+                       top=top, lang=lang, params=params, timing=timing)[0]

@@ -20,7 +20,10 @@ METRIC_KINDS: dict[str, str] = {
     "followup_conversion": "rate", "refund_self_resolved_rate": "rate", "satisfaction": "rate",
     "teamwork": "score1", "attitude": "score1", "discipline": "score1", "team_pk": "score",
     "unanswered": "count", "slow_sessions": "count", "long_sessions": "count",
-    "inquiry_buyers": "count",
+    "inquiry_buyers": "count", "sessions_on_shift": "count", "queued_off_shift": "count",
+    "reply_rate_on_shift": "rate", "first_response_on_shift_s": "seconds",
+    "first_response_p90_on_shift_s": "seconds", "unanswered_on_shift": "count",
+    "slow_on_shift": "count", "long_on_shift": "count",
 }
 #: metrics whose scorecard label is not their column's label (first_response_s is the
 #: period's median in a scorecard)

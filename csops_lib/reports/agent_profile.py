@@ -9,11 +9,24 @@ builders below are pure functions of that data (canonical column names, raw numb
 ``SECTIONS`` lists the report's sections; the view is :mod:`csops_lib.render.agent_profile`.
 
 "Team" is the agent's roster team (all agents without a roster); the **team median** is the
-median over the team's agents with at least one session in the period, the agent included.
+median over the team's agents with at least one session in the period, the agent included;
+the trend chart's **weekly team median** is, per week, the median over the team's agents with
+a session that week. The response section compares with the team's sessions **pooled** (not a
+median).
+
+**Queued off shift**: a session that started while the agent was off shift by the roster
+(:func:`csops_lib.metrics.roster.off_shift`, e.g. 00:00–08:00 for an 08:00–16:00 shift) waited
+for the next shift; it is listed apart and is not the agent's own gap. The service metrics
+(reply rate, first response, unanswered / slow / long sessions) of the overview, the strengths
+and gaps, the trend, the response section and the review list count the sessions that started
+on shift (:func:`csops_lib.metrics.agent_compare.service_on_shift`); sales and conversion count
+every session; the scorecard keeps the scheme's definitions.
+
 Strengths and gaps: a metric is a strength when the agent beats the team median by at least
 ``gap`` (10 %, relative; lower-is-better metrics the other way round), a gap when behind by as
 much; at most three of each, largest first; plus flags (a training score below 80 in the
-agent's second week after hiring, unanswered / slow / long sessions).
+agent's second week after hiring, unanswered / slow / long sessions on shift, sessions that
+queued off shift).
 """
 from __future__ import annotations
 
@@ -30,6 +43,7 @@ from csops_lib.metrics import agent_compare, scorecard
 from csops_lib.metrics._common import ratio
 from csops_lib.metrics.attribution import inquiry_outcomes
 from csops_lib.metrics.kpis import agent_kpis
+from csops_lib.metrics.roster import off_shift
 from csops_lib.metrics.sessions import build_sessions
 from csops_lib.privacy import mask_customer_id
 from csops_lib.reports.sections import Registry, Section
@@ -41,15 +55,19 @@ DEFAULTS = AgentProfileSettings()
 #: the overview / strengths metrics: (metric, better)
 OVERVIEW = [
     ("sessions", None), ("inquiries", None), ("inquiry_conversion", "higher"),
-    ("sales", "higher"), ("orders", "higher"), ("aov", "higher"), ("reply_rate", "higher"),
-    ("first_response_s", "lower"), ("within_3min_rate", "higher"),
-    ("unanswered", "lower"), ("slow_sessions", "lower"), ("long_sessions", "lower"),
+    ("sales", "higher"), ("orders", "higher"), ("aov", "higher"),
+    ("reply_rate_on_shift", "higher"), ("first_response_on_shift_s", "lower"),
+    ("unanswered_on_shift", "lower"), ("slow_on_shift", "lower"), ("long_on_shift", "lower"),
+    ("queued_off_shift", None),
 ]
 #: presale-only metrics (not compared for agents without inquiries)
 PRESALE_ONLY = {"inquiries", "inquiry_conversion", "sales", "orders", "aov"}
 #: count metrics: a strength or gap needs a difference of at least ``min_count_diff``
-COUNT_METRICS = {"sessions", "inquiries", "orders", "unanswered", "slow_sessions",
-                 "long_sessions"}
+COUNT_METRICS = {"sessions", "inquiries", "orders", "unanswered_on_shift", "slow_on_shift",
+                 "long_on_shift", "queued_off_shift"}
+#: the trend chart's metrics (weekly): from agent_kpis sums and the on-shift sessions
+TREND_METRICS = ("sessions", "inquiry_conversion", "reply_rate_on_shift",
+                 "first_response_on_shift_s")
 
 
 class UnknownAgentError(ValueError):
@@ -164,8 +182,33 @@ class ProfileData:
         return bool(k.get("provisional", pd.Series(dtype=bool)).any())
 
     def own_metrics(self) -> pd.Series:
-        return (self.metrics.loc[self.agent] if self.agent in self.metrics.index
-                else pd.Series(dtype="float64"))
+        m = self.profile_metrics()
+        return m.loc[self.agent] if self.agent in m.index else pd.Series(dtype="float64")
+
+    def shift(self) -> tuple[str, str] | None:
+        """The agent's roster shift (start, end) as written, or None."""
+        a, b = self._fact("shift_start"), self._fact("shift_end")
+        return (a, b) if a and b else None
+
+    def sessions_flagged(self) -> pd.DataFrame:
+        """All sessions (trend weeks + period) with ``off_shift`` (the roster rule)."""
+        s = self.sessions
+        if "off_shift" in s.columns:
+            return s
+        roster = self.roster if "agent" in self.roster.columns else None
+        return s.assign(off_shift=off_shift(s["agent"], s["start"], roster)
+                        if len(s) else pd.Series(dtype=bool))
+
+    def profile_metrics(self) -> pd.DataFrame:
+        """The period's scorecard metrics of every agent joined with their on-shift service
+        numbers (:func:`agent_compare.service_on_shift`)."""
+        s = self.in_period(self.sessions_flagged())
+        svc = agent_compare.service_on_shift(s) if len(s) else pd.DataFrame(
+            columns=list(agent_compare.ON_SHIFT_COLUMNS))
+        m = self.metrics.join(svc, how="left")
+        for c in ("queued_off_shift", "unanswered_on_shift", "slow_on_shift", "long_on_shift"):
+            m[c] = m[c].fillna(0.0)
+        return m
 
 
 # ---------------------------------------------------------------------------- loading
@@ -191,11 +234,13 @@ def load(data_dir: str | Path, agent: str, week: str | None = None, *,
                         period.end + dt.timedelta(days=int(p["followup_days"])))
     chats = store.read(data_dir, "chats", trend_start, period.end)
     kpis = agent_kpis(chats, orders, params=p, date_from=trend_start, date_to=period.end)
+    roster = store.read(data_dir, "roster")
     sessions = build_sessions(chats, orders, params=p)
+    sessions["off_shift"] = off_shift(sessions["agent"], sessions["start"],
+                                      roster if "agent" in roster.columns else None)
     start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)
     own = sessions[(sessions["agent"] == agent) & sessions["date"].between(start, end)]
     outcomes = inquiry_outcomes(own, orders, params=p) if len(own) else pd.DataFrame()
-    roster = store.read(data_dir, "roster")
     training = store.read(data_dir, "training")
     supervisor = (scorecard.load_supervisor_scores(scores_file) if scores_file
                   else scorecard.supervisor_scores_from_store(data_dir))
@@ -233,16 +278,18 @@ def overview(d: ProfileData) -> pd.DataFrame:
     """metric, better, agent_value, team_median, vs_team (agent ÷ median − 1) of the overview
     metrics (pre-sale metrics only for an agent with inquiries)."""
     agents = d.team_agents()
-    med = agent_compare.team_medians(d.metrics, agents, [m for m, _ in OVERVIEW])
-    mine = d.metrics.reindex(agents)
+    pm = d.profile_metrics()
+    med = agent_compare.team_medians(pm, agents, [m for m, _ in OVERVIEW])
+    mine = pm.reindex(agents)
     rows = []
     for metric, better in OVERVIEW:
         if metric in PRESALE_ONLY and not d.is_presale:
             continue
         value = mine.loc[d.agent, metric] if metric in mine.columns else np.nan
+        vs = (np.nan if metric == "queued_off_shift"  # a roster matter, not a comparison
+              else agent_compare.relative_diff(value, med[metric]))
         rows.append({"metric": metric, "better": better, "agent_value": value,
-                     "team_median": med[metric],
-                     "vs_team": agent_compare.relative_diff(value, med[metric])})
+                     "team_median": med[metric], "vs_team": vs})
     return pd.DataFrame(rows)
 
 
@@ -274,14 +321,19 @@ def strengths(d: ProfileData) -> pd.DataFrame:
         flags.append({"group": "flags", "template": "ap_flag_training", "date": r.date,
                       "module": r.module, "score": r.score})
     m = d.own_metrics()
-    n_un, n_ses = m.get("unanswered", 0) or 0, m.get("sessions", 0) or 0
-    if n_un > 0 and n_ses > 0 and "unanswered" not in in_gaps:
-        flags.append({"group": "flags", "template": "ap_flag_unanswered", "metric": "unanswered",
-                      "n": n_un, "share": ratio(n_un, n_ses)})
-    for metric, key in (("long_sessions", "ap_flag_long"), ("slow_sessions", "ap_flag_slow")):
+    n_un = m.get("unanswered_on_shift", 0) or 0
+    n_ses = m.get("sessions_on_shift", 0) or 0
+    if n_un > 0 and n_ses > 0 and "unanswered_on_shift" not in in_gaps:
+        flags.append({"group": "flags", "template": "ap_flag_unanswered",
+                      "metric": "unanswered_on_shift", "n": n_un, "share": ratio(n_un, n_ses)})
+    for metric, key in (("long_on_shift", "ap_flag_long"), ("slow_on_shift", "ap_flag_slow")):
         n = m.get(metric, 0) or 0
         if n > 0 and metric not in in_gaps:
             flags.append({"group": "flags", "template": key, "metric": metric, "n": n})
+    n_off = m.get("queued_off_shift", 0) or 0
+    if n_off > 0:
+        flags.append({"group": "flags", "template": "ap_flag_off_shift",
+                      "metric": "queued_off_shift", "n": n_off})
     cols = ["group", "template", "metric", "value", "median", "rel", "n", "share", "date",
             "module", "score"]
     return pd.DataFrame(good + bad + flags, columns=cols)
@@ -294,13 +346,18 @@ def weekly(d: ProfileData) -> pd.DataFrame:
 
 
 def trend(d: ProfileData) -> pd.DataFrame:
-    """The trend chart's data: per week the agent's values and the team median (over the
-    team's agents with sessions that week): columns week, series (agent | team_median),
-    sessions, inquiry_conversion, reply_rate, first_response_s."""
-    w = weekly(d)
-    cols = ["sessions", "inquiry_conversion", "reply_rate", "first_response_s"]
+    """The trend chart's data: per week the agent's values and the weekly team median (over
+    the team's agents with sessions that week): columns week, series (agent |
+    team_week_median), sessions, inquiry_conversion (every session), reply_rate_on_shift,
+    first_response_on_shift_s (the sessions that started on shift)."""
+    s = d.sessions_flagged()
+    svc = agent_compare.service_on_shift(s.assign(week=agent_compare.week_start(s["date"])),
+                                         by=["week", "agent"]).reset_index()
+    w = weekly(d).merge(svc[["week", "agent", "reply_rate_on_shift",
+                             "first_response_on_shift_s"]], on=["week", "agent"], how="left")
+    cols = list(TREND_METRICS)
     med = agent_compare.weekly_team_median(w, d.team_agents(), cols).assign(
-        series="team_median")
+        series="team_week_median")
     mine = w.loc[w["agent"] == d.agent, ["week", *cols]].assign(series="agent")
     return pd.concat([mine, med], ignore_index=True)[["week", "series", *cols]]
 
@@ -329,41 +386,57 @@ def funnel(d: ProfileData) -> pd.DataFrame:
     return f
 
 
+def _on_shift(d: ProfileData) -> pd.DataFrame:
+    """The period's sessions that started while their agent was on shift."""
+    s = d.in_period(d.sessions_flagged())
+    return s[~s["off_shift"].astype(bool)]
+
+
 def response(d: ProfileData) -> pd.DataFrame:
-    """The agent against the team (all its sessions pooled): first-response median and p90,
-    3-minute rate (agent vs team median) and reply rate: columns metric, agent_value, team."""
-    s = d.in_period(d.sessions)
+    """The agent against the team's sessions pooled (both: the sessions that started on
+    shift): first-response median and p90 and reply rate: columns metric, agent_value, team."""
+    s = _on_shift(d)
     mine = agent_compare.response_summary(s[s["agent"] == d.agent])
     team = agent_compare.response_summary(s[s["agent"].isin(d.team_agents())])
-    w3 = d.own_metrics().get("within_3min_rate", np.nan)
-    w3_team = agent_compare.team_medians(d.metrics, d.team_agents(), ["within_3min_rate"])
     return pd.DataFrame({
-        "metric": ["first_response_p50_s", "first_response_p90_s", "within_3min_rate",
-                   "reply_rate"],
-        "agent_value": [mine["p50"], mine["p90"], w3, mine["reply_rate"]],
-        "team": [team["p50"], team["p90"], w3_team.iloc[0], team["reply_rate"]]})
+        "metric": ["first_response_on_shift_s", "first_response_p90_on_shift_s",
+                   "reply_rate_on_shift"],
+        "agent_value": [mine["p50"], mine["p90"], mine["reply_rate"]],
+        "team": [team["p50"], team["p90"], team["reply_rate"]]})
 
 
 def response_times(d: ProfileData) -> pd.DataFrame:
-    """The period's first-response times (s) of the team's sessions: agent, first_response_s,
-    mine (the profiled agent's)."""
-    s = d.in_period(d.sessions)
+    """The period's first-response times (s) of the team's sessions that started on shift:
+    agent, first_response_s, mine (the profiled agent's)."""
+    s = _on_shift(d)
     s = s[s["agent"].isin(d.team_agents())].dropna(subset=["first_response_s"])
     return s[["agent", "first_response_s"]].assign(mine=s["agent"] == d.agent)
 
 
 def review(d: ProfileData) -> pd.DataFrame:
-    """The agent's slow, long or unanswered sessions of the period, by start time (customer
-    masked)."""
-    s = d.in_period(d.sessions)
+    """The agent's slow, long or unanswered sessions of the period that started on shift, by
+    start time (customer masked)."""
+    s = _on_shift(d)
     s = s[(s["agent"] == d.agent) & (s["is_slow"] | s["is_long"] | ~s["replied"])]
     s = s.sort_values("start").reset_index(drop=True)
     return s.assign(customer_id=mask_customer_id(s["customer_id"]))
 
 
+def queued(d: ProfileData) -> pd.DataFrame:
+    """The agent's sessions of the period that started while the agent was off shift (they
+    queued for the next shift), newest first (customer masked): start, customer_id,
+    category, replied, first_response_s, n_turns."""
+    s = d.in_period(d.sessions_flagged())
+    s = s[(s["agent"] == d.agent) & s["off_shift"].astype(bool)]
+    s = s.sort_values("start", ascending=False).reset_index(drop=True)
+    s = s.assign(customer_id=mask_customer_id(s["customer_id"]))
+    return s[["start", "customer_id", "category", "replied", "first_response_s", "n_turns"]]
+
+
 def lost(d: ProfileData) -> pd.DataFrame:
     """The agent's pre-sale sessions (inquiries) of the period whose customer did not pay in
-    the follow-up window (``provisional`` = the window has not closed yet); customer masked."""
+    the follow-up window (``provisional`` = the window has not closed yet), newest first;
+    customer masked."""
     o = d.outcomes
     if o.empty or "paid" not in o.columns:
         return pd.DataFrame(columns=["start", "customer_id", "provisional"])
@@ -371,7 +444,7 @@ def lost(d: ProfileData) -> pd.DataFrame:
     s = d.sessions[["agent", "customer_id", "date", "first_response_s", "n_turns",
                     "agreed_to_buy"]]
     out = out.merge(s, on=["agent", "customer_id", "date"], how="left")
-    out = out.sort_values("start").reset_index(drop=True)
+    out = out.sort_values("start", ascending=False).reset_index(drop=True)
     return out.assign(customer_id=mask_customer_id(out["customer_id"]))
 
 
@@ -396,28 +469,38 @@ def scorecard_detail(d: ProfileData) -> pd.DataFrame:
     return det[det["agent"] == d.agent].reset_index(drop=True)
 
 
-def ranking(d: ProfileData) -> pd.DataFrame:
-    """Everyone's score, rank and bonus, best first: columns agent, score, rank, bonus."""
-    sc = d.evaluation.scores.sort_values(["rank", "score"], ascending=[True, False])
-    return pd.DataFrame({"agent": sc.index, "score": sc["score"].to_numpy(),
-                         "rank": sc["rank"].astype("float64").to_numpy(),
-                         "bonus": sc["bonus"].to_numpy()})
+def standing(d: ProfileData) -> dict[str, float]:
+    """The agent's own standing, nobody else's: score, rank, ranked (agents with a score),
+    team_median_score (median over the team's scored agents), bonus (the agent's own)."""
+    sc = d.evaluation.scores
+    me = sc.loc[d.agent] if d.agent in sc.index else pd.Series(dtype="float64")
+    return {"score": me.get("score", np.nan), "rank": me.get("rank", np.nan),
+            "ranked": float(sc["score"].notna().sum()),
+            "team_median_score": agent_compare.team_median_score(sc["score"], d.team_agents()),
+            "bonus": me.get("bonus", np.nan)}
 
 
-#: the report's sections, in order (table of contents, workbook sheets, appendix)
+#: the report's sections, in order (table of contents, workbook sheets, appendix); a
+#: ``defines`` entry ``ap_def_<key>`` is the profile's own definition of the metric ``<key>``
 SECTIONS = Registry([
     Section("ap_overview", overview, chart=None,
-            defines=("team_median", "ap_strengths", "sessions", "reply_rate", "inquiries",
-                     "inquiry_conversion", "sales", "aov",
-                     "slow_sessions", "long_sessions")),
-    Section("ap_trend", weekly, chart="trend_chart"),
-    Section("ap_funnel", funnel, chart="funnel_chart"),
+            defines=("team_median", "ap_strengths", "sessions", "inquiries",
+                     "inquiry_conversion", "ap_def_sales", "ap_def_orders", "aov", "ap_on_shift",
+                     "reply_rate_on_shift", "first_response_on_shift_s",
+                     "unanswered_on_shift", "slow_on_shift", "long_on_shift",
+                     "queued_off_shift")),
+    Section("ap_trend", trend, chart="trend_chart", defines=("team_week_median",)),
+    Section("ap_funnel", funnel, chart="funnel_chart",
+            defines=("ap_def_ap_presale_sessions", "ap_def_ap_after_sales_sessions",
+                     "ap_def_inquiry_buyers", "ap_def_ap_step")),
     Section("ap_response", response, chart="response_chart",
-            defines=("first_response_p50_s",)),
-    Section("ap_review", review),
+            defines=("first_response_p90_on_shift_s", "ap_team_pooled")),
+    Section("ap_review", review, defines=("slow_sessions", "long_sessions")),
+    Section("ap_off_shift", queued),
     Section("ap_lost", lost, defines=("ap_lost",)),
     Section("ap_training", training, defines=("ap_training",)),
-    Section("ap_scorecard", scorecard_detail, defines=("ap_scorecard", "ap_bonus")),
+    Section("ap_scorecard", scorecard_detail, defines=("ap_scorecard", "ap_bonus",
+                                                       "ap_team_median_score")),
     Section("ap_appendix", None, sheet=False),
 ])
 

@@ -197,12 +197,21 @@ def totals(data: PromoData, phase: str) -> dict[str, float]:
                             params=data.params)
 
 
+#: overview metrics that are rates: compared in percentage points, never as a multiple
+RATE_METRICS = frozenset({"inquiry_conversion", "store_conversion"})
+
+
 def overview(data: PromoData) -> pd.DataFrame:
-    """metric (key), promo, baseline, multiple (promo / baseline)."""
+    """metric (key), promo, baseline, multiple (promo / baseline; counts and money) and
+    change_points (promo − baseline, a fraction; rates, shown in percentage points)."""
     a, b = totals(data, "promo"), totals(data, "baseline")
-    return pd.DataFrame([{"metric": k, "promo": a[k], "baseline": b[k],
-                          "multiple": ratio(a[k], b[k]) if pd.notna(b[k]) else np.nan}
-                         for k in a])
+    rows = []
+    for k in a:
+        rate = k in RATE_METRICS
+        rows.append({"metric": k, "promo": a[k], "baseline": b[k],
+                     "multiple": np.nan if rate or pd.isna(b[k]) else ratio(a[k], b[k]),
+                     "change_points": a[k] - b[k] if rate else np.nan})
+    return pd.DataFrame(rows)
 
 
 def _refund_days(data: PromoData) -> pd.DataFrame:
@@ -249,11 +258,17 @@ def hourly_profile(data: PromoData) -> pd.DataFrame:
 
 
 def capacity(data: PromoData) -> pd.DataFrame:
-    """Per promo date-hour: peak concurrent, agents on shift, capacity, shortfall."""
+    """Per promo date-hour: peak concurrent, agents on shift, capacity (on shift ×
+    concurrency), over_capacity, load_ratio, and the hour's ONE staffing answer from
+    :func:`staffing_plan` (needed_online, needed_roster, gap): the capacity view never
+    computes its own "agents to add"."""
     shift = data.within(data.on_shift, "promo")
-    return staffing.capacity_check(data.within(data.peak, "promo"),
-                                   shift[["date", "hour", "agents_on_shift"]],
-                                   int(data.settings["concurrency"]))
+    cap = staffing.capacity_check(data.within(data.peak, "promo"),
+                                  shift[["date", "hour", "agents_on_shift"]],
+                                  int(data.settings["concurrency"]))
+    cap = cap.drop(columns=["shortfall", "extra_agents"])
+    plan = staffing_plan(data)[["hour", "needed_online", "needed_roster", "gap"]]
+    return cap.merge(plan, on="hour", how="left")
 
 
 def waiting(data: PromoData) -> pd.DataFrame:
@@ -285,9 +300,24 @@ def silent(data: PromoData) -> dict[str, float]:
     return {"orders": len(s), "sales": s["amount"].sum()}
 
 
+def _roles(data: PromoData) -> pd.Series:
+    r = data.roster
+    if r is None or r.empty or not {"agent", "role"} <= set(r.columns):
+        return pd.Series(dtype=object)
+    return r.drop_duplicates("agent", keep="last").set_index("agent")["role"]
+
+
+def after_sales_names(data: PromoData) -> set[str]:
+    """The roster's after-sales agents (:func:`metrics.promo.after_sales_agents`)."""
+    return mp.after_sales_agents(_roles(data))
+
+
 def agent_targets(data: PromoData) -> pd.DataFrame:
-    """Per agent: credited orders and sales vs targets, rank, inquiries and conversion."""
+    """Per sales agent: credited orders and sales vs targets, rank, inquiries and conversion.
+    After-sales agents (roster role after_sales) are not scored against sales targets: they
+    are left out here and shown by :func:`after_sales`."""
     _, agents = leaderboard.tally(data.promo_credited(), data.roster, data.promo["rows"])
+    agents = agents[~agents["agent"].astype(str).isin(after_sales_names(data))]
     by = data.settings["pk_by"]
     score = agents[f"{by}_attainment"] if agents[f"target_{by}"].notna().any() else agents[by]
     agents = agents.assign(rank=score.rank(method="min", ascending=False,
@@ -297,6 +327,58 @@ def agent_targets(data: PromoData) -> pd.DataFrame:
     agents = agents.join(outc, on="agent")
     agents["inquiry_conversion"] = ratio(agents["inquiry_buyers"], agents["inquiries"])
     return agents.sort_values(["rank", "agent"]).reset_index(drop=True)
+
+
+def after_sales(data: PromoData) -> pd.DataFrame:
+    """The after-sales agents' work over the promo and the after-sales wave (their load):
+    agent, team, sessions, after_sales_sessions, reply_rate, first_response_p50_s, unanswered
+    (:func:`metrics.promo.after_sales_summary`); empty without after-sales agents."""
+    names = after_sales_names(data)
+    if not names:
+        return pd.DataFrame()
+    days = set(data.dates("promo")) | set(data.dates("wave"))
+    s = data.sessions[data.sessions["date"].isin(days)]
+    out = mp.after_sales_summary(s, names)
+    team = (data.roster.drop_duplicates("agent", keep="last").set_index("agent")["team"]
+            if data.roster is not None and "team" in data.roster.columns else pd.Series())
+    out.insert(1, "team", out["agent"].map(team).fillna("no team"))
+    return out
+
+
+def leaderboard_long(data: PromoData) -> pd.DataFrame:
+    """The hourly leaderboard in long form for the workbook: until (the hour's end), rank,
+    agent, value (cumulative sales or orders, by ``pk_by``)."""
+    lb = hourly_board(data)
+    rows = [{"until": r["until"], "rank": i, "agent": r[f"agent_{i}"],
+             "value": r[f"value_{i}"]}
+            for _, r in lb.iterrows() for i in range(1, int(data.settings["top"]) + 1)
+            if pd.notna(r[f"agent_{i}"])]
+    return pd.DataFrame(rows, columns=["until", "rank", "agent", "value"])
+
+
+def headline(data: PromoData) -> dict[str, Any]:
+    """The boss's first screen: sales (promo, baseline, multiple), inquiry conversion change
+    (points), the team PK winner(s) and score, and the hour of the biggest staffing gap (from
+    the one staffing answer, :func:`staffing_plan`)."""
+    ov = overview(data).set_index("metric")
+    teams = team_pk(data)
+    by = data.settings["pk_by"]
+    on_att = bool(teams.attrs.get("on_attainment"))
+    col = f"{by}_attainment" if on_att else by
+    best = teams[teams["rank"] == 1] if len(teams) else teams
+    plan = staffing_plan(data)
+    worst = plan.sort_values(["gap", "needed_roster"], ascending=False).iloc[0]
+    return {"sales": ov.loc["sales", "promo"], "sales_baseline": ov.loc["sales", "baseline"],
+            "sales_multiple": ov.loc["sales", "multiple"],
+            "conversion": ov.loc["inquiry_conversion", "promo"],
+            "conversion_points": ov.loc["inquiry_conversion", "change_points"],
+            "winners": list(best["team"]), "pk_score": best[col].iloc[0] if len(best) else np.nan,
+            "pk_on_attainment": on_att, "teams": len(teams),
+            "gap_hour": int(worst["hour"]), "gap": float(worst["gap"]),
+            "gap_online": float(worst["needed_online"]),
+            "gap_roster": float(worst["needed_roster"]),
+            "gap_on_shift": float(worst["agents_on_shift"]),
+            "short_hours": int((plan["gap"] > 0).sum())}
 
 
 def hourly_board(data: PromoData) -> pd.DataFrame:
@@ -330,17 +412,18 @@ def wave_shares(data: PromoData) -> dict[str, float]:
 
 
 def staffing_plan(data: PromoData) -> pd.DataFrame:
-    """Per hour: this promo's mean sessions and peak, agents on shift, Erlang C need."""
+    """THE staffing answer per hour (:func:`metrics.promo.staffing_need`): this promo's mean
+    sessions and peak, agents on shift, agents needed online (the larger of Erlang C and the
+    peak ÷ concurrency) and to roster, and the gap."""
     shift = data.within(data.on_shift, "promo").groupby("hour")["agents_on_shift"].mean()
     peak = data.within(data.peak, "promo").groupby("hour")["peak_concurrent"].max()
     prof = hourly_profile(data).set_index("hour")["promo"]
-    plan = mp.staffing_need(prof, shift, peak, data.settings)
-    return plan.rename(columns={"raw_agents": "needed_online", "agents": "needed_roster"})
+    return mp.staffing_need(prof, shift, peak, data.settings)
 
 
 # =========================================================================== the registry
 COUNT = "count"
-OVERVIEW_KINDS = {"uv": COUNT, "sessions": COUNT, "presale_sessions": COUNT,
+OVERVIEW_KINDS: dict[str, str] = {"uv": COUNT, "sessions": COUNT, "presale_sessions": COUNT,
                   "after_sales_sessions": COUNT, "peak_concurrent": COUNT, "paid_orders": COUNT,
                   "sales": "money0", "buyers": COUNT, "aov": "money", "agent_orders": COUNT,
                   "agent_sales": "money0", "inquiries": COUNT, "inquiry_conversion": "rate",
@@ -355,12 +438,16 @@ TEAM_KINDS = {"rank": COUNT, "headcount": COUNT, "orders": COUNT, "target_orders
 AGENT_KINDS = {**TEAM_KINDS, "inquiries": COUNT, "inquiry_buyers": COUNT,
                "inquiry_conversion": "rate"}
 CAPACITY_KINDS = {"date": "date", "hour": COUNT, "peak_concurrent": COUNT,
-                  "agents_on_shift": COUNT, "capacity": COUNT, "shortfall": COUNT,
-                  "extra_agents": COUNT, "load_ratio": "score"}
-STAFFING_KINDS = {"hour": COUNT, "sessions": "number", "traffic_erlangs": "score",
-                  "needed_online": COUNT, "needed_roster": COUNT, "service_level": "rate",
-                  "asa_s": "seconds", "occupancy": "rate", "agents_on_shift": COUNT,
-                  "peak_concurrent": COUNT, "gap": COUNT}
+                  "agents_on_shift": "number1", "capacity": "number1", "load_ratio": "score",
+                  "needed_online": COUNT, "needed_roster": COUNT, "gap": "number1"}
+STAFFING_KINDS = {"hour": COUNT, "sessions": "number1", "traffic_erlangs": "score",
+                  "erlang_online": COUNT, "peak_concurrent": COUNT, "peak_online": COUNT,
+                  "needed_online": COUNT, "needed_roster": COUNT, "agents_on_shift": "number1",
+                  "gap": "number1", "service_level": "rate", "asa_s": "seconds",
+                  "occupancy": "rate"}
+AFTER_SALES_KINDS = {"sessions": COUNT, "after_sales_sessions": COUNT, "reply_rate": "rate",
+                     "first_response_p50_s": "number1", "unanswered": COUNT}
+LEADERBOARD_KINDS = {"until": "datetime", "rank": COUNT, "value": "number"}
 CONVERSION_KINDS = {"uv": COUNT, "inquiries": COUNT, "callin_rate": "rate",
                     "inquiry_buyers": COUNT, "inquiry_conversion": "rate",
                     "next_day_conversion": "rate", "buyers": COUNT, "store_conversion": "rate"}
@@ -368,22 +455,39 @@ REFUND_KINDS = {"paid_orders": COUNT, "refund_requests": COUNT, "refund_amount":
                 "order_return_rate": "rate", "amount_return_rate": "rate",
                 "refund_p50_h": "hours", "dispute_rate": "rate"}
 
+#: the report's sections in order; a ``defines`` entry ``promo_def_<key>`` is this report's
+#: own definition of the metric ``<key>`` (the appendix shows it under ``<key>``'s label)
 SECTIONS = Registry([
+    Section("promo_headline", None, sheet=False),
     Section("promo_overview", overview, kinds=OVERVIEW_KINDS,
-            defines=("sales", "sessions", "inquiry_conversion")),
-    Section("promo_daily", daily, kinds=DAILY_KINDS),
+            defines=("promo_def_uv", "sessions", "promo_def_presale_sessions",
+                     "promo_def_after_sales_sessions", "promo_def_peak_concurrent", "sales",
+                     "promo_def_paid_orders", "buyers", "aov", "promo_def_agent_orders",
+                     "promo_def_agent_sales", "promo_def_inquiries", "inquiry_conversion",
+                     "store_conversion", "promo_def_promo_multiple", "promo_change")),
+    Section("promo_daily", daily, kinds=DAILY_KINDS,
+            defines=("promo_def_presale_share", "promo_def_refund_requests")),
     Section("promo_hourly", hourly_profile, chart="hourly_chart", sheet=False),
     Section("promo_capacity", capacity, kinds=CAPACITY_KINDS, chart="capacity_chart",
-            defines=("max_concurrent",)),
+            defines=("promo_def_load_ratio",)),
     Section("promo_no_agent", waiting, sheet=False),
-    Section("team_pk", team_pk, kinds=TEAM_KINDS),
+    Section("team_pk", team_pk, kinds=TEAM_KINDS,
+            defines=("promo_def_attainment",)),
     Section("promo_agent_targets", agent_targets, kinds=AGENT_KINDS),
+    Section("promo_after_sales", after_sales, kinds=AFTER_SALES_KINDS,
+            defines=("promo_after_sales", "reply_rate", "first_response_p50_s")),
     Section("promo_leaderboard", hourly_board, sheet=False),
-    Section("promo_conversion", conversion, kinds=CONVERSION_KINDS, sheet=False),
-    Section("promo_wave", refunds, kinds=REFUND_KINDS, chart="wave_chart", sheet=False),
-    Section("promo_staffing", staffing_plan, kinds=STAFFING_KINDS, chart="staffing_chart"),
+    Section("promo_conversion", conversion, kinds=CONVERSION_KINDS, sheet=False,
+            defines=("promo_def_callin_rate", "promo_def_next_day_conversion")),
+    Section("promo_wave", refunds, kinds=REFUND_KINDS, chart="wave_chart", sheet=False,
+            defines=("promo_def_order_return_rate", "promo_def_amount_return_rate",
+                     "promo_def_refund_p50_h", "promo_def_dispute_rate")),
+    Section("promo_staffing", staffing_plan, kinds=STAFFING_KINDS, chart="staffing_chart",
+            defines=("promo_def_erlang_online", "promo_def_peak_online",
+                     "needed_online", "needed_roster", "gap", "promo_def_service_level")),
     Section("appendix", None, sheet=False),
 ])
-# the workbook's sheet order (the overview, daily, team PK, agent targets, capacity, staffing)
+# the workbook's sheet order (the overview, daily, team PK, agent targets, after-sales agents,
+# capacity, staffing; the leaderboard sheet follows, written by the view in long form)
 SHEET_ORDER = ("promo_overview", "promo_daily", "team_pk", "promo_agent_targets",
-               "promo_capacity", "promo_staffing")
+               "promo_after_sales", "promo_capacity", "promo_staffing")

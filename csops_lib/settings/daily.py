@@ -1,5 +1,6 @@
 """Settings of the daily report (``params/daily.yaml`` overrides these defaults; the shop's
-thresholds, e.g. ``followup_days``, are in :mod:`csops_lib.settings.shop`).
+thresholds, e.g. ``followup_days`` and the chase sheets' cap ``chase_per_agent``, are in
+:mod:`csops_lib.settings.shop`).
 
 The anomaly thresholds are defined here once; :mod:`csops_lib.metrics.anomalies` takes its
 defaults from this model.
@@ -24,7 +25,8 @@ class DailySettings(Settings):
     max_chases: int = Field(2, ge=1)             # 追单: chased fewer than this many times
     top_provinces: int = Field(10, ge=1)         # provinces shown (the rest summed as other)
     top_products: int = Field(10, ge=1)          # products shown (the rest summed as other)
-    list_rows: int = Field(30, ge=1)             # rows of the chase / reminder lists in HTML
+    list_rows: int = Field(30, ge=1)             # rows of the reminder list in HTML
+    chase_examples: int = Field(5, ge=0)         # masked chase examples shown (boss's report)
     # anomalies against the trailing four weeks (csops_lib.metrics.anomalies)
     anomaly_z: float = Field(2.0, gt=0)          # |z| from which a change counts
     anomaly_rel: float = Field(0.3, gt=0)        # relative change (volumes, times, counts)

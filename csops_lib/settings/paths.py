@@ -4,6 +4,8 @@ Resolution order for the store folder:
 1. the `CSOPS_DATA_DIR` environment variable;
 2. `data_dir` in `params/shop.yaml` (relative to the project root);
 3. the demo store `data/demo/store` (built by `csops_lib.demo.build.ensure_demo_store`).
+:func:`resolve_store` applies it to a notebook's or the command line's ``data_dir`` (empty:
+this order; a relative folder: from the current folder, else from the project root).
 
 Where reports go: everything a report writes stays under `outputs/` (or the runner's
 ``out_root``). A folder or file name built from data or the command line goes through
@@ -23,6 +25,11 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_DIR = ROOT / "data" / "demo"
 DEMO_STORE = DEMO_DIR / "store"
+#: the demo shop's default length in weeks (``csops demo``, ``make demo``, the store built on
+#: first use): 22 weeks cover the four full months before the last day whatever the day, so
+#: the monthly report has its previous month and a full 3-month average (18 weeks would
+#: leave only two earlier full months when the demo ends late in a month)
+DEMO_WEEKS = 22
 
 #: a file or folder name is cut to this many bytes of UTF-8 (file systems allow 255)
 NAME_MAX_BYTES = 120
@@ -116,3 +123,32 @@ def data_dir() -> Path:
             )
         return configured
     return DEMO_STORE
+
+
+def resolve_store(folder: str | os.PathLike | None = "") -> Path:
+    """The store a report reads, as an absolute path: ``folder`` when given, else the
+    configured store (:func:`data_dir`: ``CSOPS_DATA_DIR``, ``params/shop.yaml``), else the
+    demo store. The one place a notebook's ``data_dir`` parameter is resolved (the runner
+    and every notebook call it), so a notebook runs the same from the project root (papermill)
+    and from ``notebooks/`` (JupyterLab).
+
+    A relative ``folder`` is taken from the current folder when it is there, else from the
+    project root (``data/demo/store`` works from ``notebooks/``). A folder that does not
+    exist raises :class:`FileNotFoundError` in one line saying how to make it.
+    """
+    text = "" if folder is None else os.fspath(folder).strip()
+    if not text:
+        path = data_dir()
+    else:
+        path = Path(text).expanduser()
+        if not path.is_absolute() and not path.exists() and (ROOT / path).exists():
+            path = ROOT / path
+        path = path.resolve()
+    if not path.is_dir():
+        if path == DEMO_STORE.resolve():
+            raise FileNotFoundError(
+                f"the demo store {path} is not built yet: run `make demo` (or `csops demo`), "
+                f"or give data_dir the store `csops ingest` wrote")
+        raise FileNotFoundError(f"data_dir {path}: no such folder (a store written by "
+                                f"`csops ingest FILE… --store {text or path}`)")
+    return path

@@ -35,6 +35,8 @@ def _not_bool(value: Any) -> Any:
 
 #: a count or a number of seconds/days: a non-negative whole number
 Count = Annotated[int, BeforeValidator(_not_bool), Field(ge=0)]
+#: a number of things, at least one
+AtLeastOne = Annotated[int, BeforeValidator(_not_bool), Field(ge=1)]
 #: [from_hour, to_hour) of the day
 Hours = list[int | float]
 
@@ -69,6 +71,9 @@ class ShopSettings(Settings):
     amount_return_base: Literal["gross", "sales"] = Field(
         "gross", description="amount_return_rate denominator: gross (sales + refunded) "
                              "or sales (net paid amount)")
+    chase_per_agent: AtLeastOne = Field(
+        20, description="追单: customers on each agent's chase sheet per day (what one agent "
+                        "can chase in a day; the most worth chasing first)")
     as_of: Any = Field(
         None, description="data cut-off for provisional conversion; null = latest timestamp "
                           "in data")

@@ -24,3 +24,11 @@ class WeeklySettings(Settings):
                                                      "section shows")
     top_questions: int = Field(15, gt=0, description="how many frequent customer questions "
                                                      "the questions section shows")
+    outlier_k: float = Field(2.0, gt=0, description="the ranking marks an agent whose slow or "
+                                                    "long sessions share is above the team "
+                                                    "median + k robust SDs; this is k")
+    outlier_min_gap: float = Field(0.01, ge=0, description="the smallest gap above the median "
+                                                          "that marks an agent, as a fraction "
+                                                          "(0.01: one point)")
+    outlier_min_sessions: int = Field(20, ge=0, description="agents with fewer sessions are "
+                                                           "not judged")

@@ -274,3 +274,34 @@ def test_natural_keys_are_unique_and_default_end_is_yesterday(shop):
     t = demo.generate(weeks=1, seed=9)
     yesterday = pd.Timestamp(dt.date.today() - dt.timedelta(days=1))
     assert t["chats"]["sent_at"].dt.normalize().max() == yesterday
+
+
+def test_the_default_demo_gives_the_monthly_report_every_comparison():
+    """Whatever the last day, the default demo (DEMO_WEEKS weeks) covers the last complete
+    month and the three full months before it, from their first day: the monthly report has
+    its previous month and a full 3-month average (no "–" in its comparison columns)."""
+    import inspect
+    from types import SimpleNamespace
+
+    from csops_lib import periods
+    from csops_lib.cli import build_parser
+    from csops_lib.demo.build import build_demo_store
+    from csops_lib.reports.weekly import HISTORY, WeeklyData
+    from csops_lib.settings.paths import DEMO_WEEKS
+
+    def covers(weeks, end):
+        """The monthly report's own rule (WeeklyData.covered) for the month it defaults to."""
+        start = end - dt.timedelta(days=weeks * 7 - 1)
+        month = periods.resolve("month", today=end + dt.timedelta(days=1), data_end=end)
+        data = SimpleNamespace(period=month, data_start=start)
+        return all(WeeklyData.covered(data, i) for i in range(-HISTORY["month"], 0))
+
+    ends = [dt.date(2026, 1, 1) + dt.timedelta(days=i) for i in range(731)]
+    assert all(covers(DEMO_WEEKS, end) for end in ends)
+    assert not all(covers(DEMO_WEEKS - 4, end) for end in ends)  # 18 weeks: not always
+    assert covers(DEMO_WEEKS, dt.date(2026, 12, 30))  # the worst case: late in a month
+    # the one default: csops demo, make demo (no --weeks), the store built on first use
+    demo_cmd = build_parser()._subparsers._group_actions[0].choices["demo"]
+    assert demo_cmd.get_default("weeks") == DEMO_WEEKS
+    assert inspect.signature(build_demo_store).parameters["weeks"].default == DEMO_WEEKS
+    assert inspect.signature(demo.generate).parameters["weeks"].default == DEMO_WEEKS

@@ -63,6 +63,27 @@ def test_same_weekday_median_ignores_one_promo_day():
     assert shop_anomalies(df, DAY) == []
 
 
+def test_promo_days_are_left_out_of_the_weekday_and_trailing_baselines():
+    df = _shop(sales=(10000, 10500), inquiry_conversion=(0.30, 0.30), inquiries=(100, 100))
+    promo = [DAY - pd.Timedelta(weeks=1), DAY - pd.Timedelta(weeks=3)]
+    df.loc[df["date"].isin(promo), "sales"] = 30000.0
+    # with the promo days, the same-weekday median is (10000 + 30000) / 2 = 20000: −47.5 %
+    assert [f.metric for f in shop_anomalies(df, DAY)] == ["sales"]
+    assert shop_anomalies(df, DAY, exclude=promo) == []            # median 10000: +5 %
+    # a promo fortnight of low conversion (15 of the 28 days) would make 30 % look high
+    days = pd.date_range(DAY - pd.Timedelta(days=15), DAY - pd.Timedelta(days=1))
+    df.loc[df["date"].isin(days), "inquiry_conversion"] = 0.10
+    found = shop_anomalies(df, DAY, exclude=promo)
+    assert [(f.metric, f.basis, round(f.baseline, 2)) for f in found] == [
+        ("inquiry_conversion", "trailing", 0.10)]
+    assert shop_anomalies(df, DAY, exclude=[*promo, *days]) == []  # 13 normal days: 30 %
+    kpis = _agents({"婷婷": (50, 0.98, 0.90, 40, 40)})
+    kpis.loc[kpis["date"].isin(days), "reply_rate"] = 0.80          # busy promo days
+    assert agent_anomalies(kpis, DAY) == []                          # median 0.80: "better"
+    assert [f.metric for f in agent_anomalies(kpis, DAY, exclude=days)] == ["reply_rate"]
+    assert [f.metric for f in find_anomalies(None, kpis, DAY, exclude=days)] == ["reply_rate"]
+
+
 def test_z_needs_half_the_threshold():
     rng = np.random.default_rng(0)
     df = pd.DataFrame({"date": DATES, "sales": 10000 + rng.normal(0, 100, len(DATES))})
@@ -105,7 +126,8 @@ def test_agent_findings_only_when_worse_and_with_enough_sessions():
     assert zh(text["婷婷"]) == "婷婷的回复率降至 85.0%，近四周中位数 98.0%（-13.0 个百分点）。"
     assert en(text["婷婷"]) == ("婷婷's reply rate fell to 85.0%, against the 4-week median of "
                               "98.0% (-13.0 points).")
-    assert zh(text["阿杰"]) == "阿杰的首次响应时间升至 100 秒，近四周中位数 40 秒（+150%）。"
+    assert zh(text["阿杰"]) == "阿杰的平均首次响应时间升至 100 秒，近四周中位数 40 秒（+150%）。"
+    assert en(text["阿杰"]).startswith("阿杰's mean first response time rose to 100 s")
 
 
 def test_slow_sessions_count_needs_a_minimum_difference():

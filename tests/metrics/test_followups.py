@@ -1,7 +1,8 @@
 """csops_lib.metrics.followups: the chase list (追单) and the reminder list (催付), on hand-made frames."""
 import pandas as pd
+import pytest
 
-from csops_lib.metrics.followups import chase_list, reminder_list
+from csops_lib.metrics.followups import chase_by_agent, chase_list, chase_plan, reminder_list
 
 DAY = "2026-11-20"  # report day: the lists are for 2026-11-21, as of 2026-11-21 00:00
 T = pd.Timestamp
@@ -118,3 +119,65 @@ def test_reminder_list_rules_and_edges():
 def test_reminder_list_without_created_at_or_orders_is_empty():
     orders = pd.DataFrame({"order_id": ["1"], "paid_at": [pd.NaT], "amount": [1.0]})
     assert reminder_list(orders, None, DAY).empty
+
+
+def _worth_data():
+    """Five unconverted inquiries whose expected amounts come from each basis (by hand)."""
+    sessions = _sessions([
+        ("A", "a1", "2026-11-20 10:00", "presale"),   # asked about 落地灯 (median ¥200) and 杯
+        ("A", "a2", "2026-11-18 09:00", "presale"),   # own past orders ¥80, ¥40 → median ¥60
+        ("A", "a3", "2026-11-18 12:00", "presale"),   # created an unpaid order of ¥500
+        ("A", "a4", "2026-11-19 09:00", "presale"),   # nothing known
+        ("B", "b1", "2026-11-20 11:00", "presale"),   # nothing known
+    ])
+    orders = _orders([
+        ("p1", "x1", "2026-11-01 10:00", "2026-11-01 10:00", "paid", 100.0, 100.0, "落地灯", None),
+        ("p2", "x2", "2026-11-08 10:00", "2026-11-08 10:00", "paid", 300.0, 300.0, "落地灯", None),
+        ("p3", "x3", "2026-11-15 10:00", "2026-11-15 10:00", "paid", 200.0, 200.0, "落地灯", None),
+        # 28+ days before the end of the day: not part of the product's typical amount
+        ("p0", "x0", "2026-10-01 10:00", "2026-10-01 10:00", "paid", 5000.0, 5000.0, "落地灯",
+         None),
+        ("p4", "x4", "2026-11-05 10:00", "2026-11-05 10:00", "paid", 30.0, 30.0, "杯", None),
+        ("q1", "a2", "2026-11-10 10:00", "2026-11-10 10:00", "paid", 80.0, 80.0, "杯", None),
+        ("q2", "a2", "2026-11-12 10:00", "2026-11-12 10:00", "paid", 40.0, 40.0, "杯", None),
+        ("u3", "a3", "2026-11-18 13:00", None, "unpaid", 0.0, 500.0, "沙发", None),
+    ])
+    chats = pd.DataFrame({"customer_id": ["a1", "a1"], "sender": ["customer", "customer"],
+                          "sent_at": pd.to_datetime(["2026-11-20 10:00", "2026-11-20 10:02"]),
+                          "text": ["落地灯有货吗", "杯子呢"]})
+    return sessions, orders, chats
+
+
+def test_chase_list_worth_and_priority_last_day_first_then_amount():
+    sessions, orders, chats = _worth_data()
+    out = chase_list(sessions, orders, None, DAY, chats=chats).set_index("customer_id")
+    assert out.loc["a3", "expected_amount"] == 500.0
+    assert out.loc["a3", "amount_basis"] == "unpaid_order" and out.loc["a3", "products"] == "沙发"
+    assert out.loc["a1", "expected_amount"] == 200.0                 # max(median 200, 30)
+    assert out.loc["a1", "amount_basis"] == "products"
+    assert out.loc["a2", "expected_amount"] == 60.0 and out.loc["a2", "amount_basis"] == "past_orders"
+    assert pd.isna(out.loc["a4", "expected_amount"]) and pd.isna(out.loc["a4", "amount_basis"])
+    # days left 1: a3 (¥500), a2 (¥60); 2: a4; 3: a1 (¥200), b1 (unknown, last)
+    assert out.sort_values("priority").index.tolist() == ["a3", "a2", "a4", "a1", "b1"]
+    assert out["priority"].sort_values().tolist() == [1, 2, 3, 4, 5]
+    assert out.loc["a3", "days_left"] == 1 and out.loc["b1", "days_left"] == 3
+
+
+def test_chase_list_for_a_later_use_day_and_the_plan_capped_per_agent():
+    sessions, orders, chats = _worth_data()
+    # used on 11-22 with data up to 11-20: windows must include 11-22 (sessions from 11-19)
+    later = chase_list(sessions, orders, None, DAY, chats=chats, use_day="2026-11-22")
+    assert later["customer_id"].tolist() == ["a4", "a1", "b1"]
+    assert later["days_left"].tolist() == [1, 2, 2]                 # a4: last day is 11-22
+    with pytest.raises(ValueError, match="day before"):
+        chase_list(sessions, orders, None, DAY, use_day=DAY)
+    full = chase_list(sessions, orders, None, DAY, chats=chats)
+    plan = chase_plan(full, per_agent=2)
+    assert plan["customer_id"].tolist() == ["a3", "a2", "b1"]       # A's first two, then B
+    assert plan["rank"].tolist() == [1, 2, 1]
+    assert chase_plan(full, per_agent=10)["customer_id"].tolist() == [
+        "a3", "a2", "a4", "a1", "b1"]
+    by = chase_by_agent(full, per_agent=2).set_index("agent")
+    assert by.loc["A"].tolist() == [4, 2, 2] and by.loc["B"].tolist() == [1, 1, 0]
+    assert by.loc["total"].tolist() == [5, 3, 2]
+    assert chase_by_agent(full).loc[0, "chase_on_sheet"] == 4      # no cap: all of them

@@ -80,3 +80,28 @@ def test_dsr_means_shares_and_orders_per_uv():
     assert m.loc[0, "service"] == pytest.approx(4.7) and np.isnan(m.loc[1, "service"])
     assert pc.shares(pd.Series([1, 3]), 4).tolist() == [0.25, 0.75]
     assert pc.orders_per_uv(pd.Series([2, 1]), pd.Series([40.0, 0.0])).iloc[0] == 0.05
+
+
+def test_promo_days_cover_start_to_end_day_within_the_span():
+    promos = pd.DataFrame({"name": ["a", "a", "b", "c"],
+                           "start": pd.to_datetime(["2026-11-10 20:00", "2026-11-10 20:00",
+                                                    "2026-10-30 00:00", None]),
+                           "end": pd.to_datetime(["2026-11-12 01:00", "2026-11-12 01:00",
+                                                  "2026-11-02 23:59", "2026-11-20 00:00"])})
+    days = pc.promo_days(promos, dt.date(2026, 11, 1), dt.date(2026, 11, 30))
+    # a: 11-10, 11-11, 11-12 (a promo row per agent counts once); b: 11-01, 11-02 (clipped
+    # to the span); c: no start, ignored
+    assert [d.strftime("%m-%d") for d in days] == ["11-01", "11-02", "11-10", "11-11", "11-12"]
+    assert pc.promo_days(pd.DataFrame(), dt.date(2026, 11, 1), dt.date(2026, 11, 30)).empty
+
+
+def test_scale_to_period_scales_sums_only():
+    totals = pd.DataFrame({"sales": [600.0, 700.0, 50.0], "aov": [60.0, 70.0, 5.0]},
+                          index=[-2, -1, 0])
+    days = pd.Series([7, 7, 7], index=[-2, -1, 0])
+    kept = pd.Series([6, 7, 0], index=[-2, -1, 0])
+    out = pc.scale_to_period(totals, days, kept, ["sales"])
+    # 600 over 6 kept days → ¥100 a day × 7 = 700; the AOV (a ratio) stays 60
+    assert out.loc[-2].tolist() == [700.0, 60.0] and out.loc[-1].tolist() == [700.0, 70.0]
+    assert out.loc[0].isna().all()  # no day kept: left out
+    assert totals.at[-2, "sales"] == 600.0  # input untouched

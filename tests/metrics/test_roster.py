@@ -83,3 +83,23 @@ def test_on_shift_per_hour():
     assert s.loc[7] == 0 and s.loc[8] == 1 and s.loc[10] == 2 and s.loc[11] == 2
     assert s.loc[12] == 1 and s.loc[23] == 1 and s.sum() == 4 + 14
     assert on_shift_per_hour(pd.DataFrame()).sum() == 0
+
+
+def test_off_shift_by_the_roster_rule():
+    from csops_lib.metrics.roster import off_shift
+
+    roster = pd.DataFrame({"agent": ["美", "杰", "无"],
+                           "shift_start": ["08:00", "22:00", None],
+                           "shift_end": ["16:00", "06:00", None]})
+    day = pd.Timestamp("2026-11-23")
+    times = [day + pd.Timedelta(hours=h, minutes=m) for h, m in
+             ((7, 59), (8, 0), (15, 59), (16, 0), (3, 0), (23, 30), (6, 0), (12, 0), (3, 0))]
+    agents = ["美", "美", "美", "美", "美", "杰", "杰", "杰", "无"]
+    # 08–16: 07:59 and 16:00 off, 08:00 and 15:59 on, 03:00 off; 22–06 over midnight: 23:30 on,
+    # 06:00 off, 12:00 off; an agent without shift times has no off-shift moment
+    assert off_shift(agents, times, roster).tolist() == [
+        True, False, False, True, True, False, True, True, False]
+    # not on the roster, no roster, missing time: never off shift
+    assert off_shift(["谁"], [day], roster).tolist() == [False]
+    assert off_shift(["美"], [day], None).tolist() == [False]
+    assert off_shift(["美"], [pd.NaT], roster).tolist() == [False]

@@ -216,6 +216,27 @@ def test_promo_mode_drops_response_time_and_scores_team_pk(config, three):
     assert ev2.scores.loc["A", "score"] == pytest.approx(116.0)
 
 
+def test_after_sales_agents_are_not_scored_on_the_team_pk(config, three):
+    teams = pd.Series({"A": "X", "B": "X", "C": "Y"})
+    roles = pd.Series({"A": "presale", "B": "presale", "C": "after_sales"})
+    ev = scorecard.evaluate(three, config, "simple", days=7, teams=teams, promo=True,
+                            roles=roles)
+    det = ev.detail.set_index(["agent", "metric"])
+    # C (after-sales): neither sales, orders nor the team PK apply → no dimension, no score
+    assert not det.loc[("C", "team_pk"), "applies"] and not det.loc[("C", "sales"), "applies"]
+    assert np.isnan(ev.scores.loc["C", "score"]) and ev.scores.loc["C", "bonus"] == 0
+    # A (pre-sale) keeps the team PK: X 221 orders beats Y 143 → pk 1;
+    # .8 × (.6 × 1.2 + .4 × 100/110) + .2 × 1 = .8 × 1.083636 + .2 = 1.066909 → 106.6909
+    assert det.loc[("A", "team_pk"), "applies"]
+    assert ev.scores.loc["A", "score"] == pytest.approx(106.690909, abs=1e-4)
+    # the standard scheme: C is scored on its reply rate alone (missing → excluded) and
+    # first response is dropped in promo mode, so C has no score either; B (pre-sale) has one
+    std = scorecard.evaluate(three, config, "standard", days=7, teams=teams, promo=True,
+                             roles=roles)
+    assert "team_pk" not in set(std.detail[(std.detail["agent"] == "C")
+                                           & std.detail["used"]]["metric"])
+
+
 def test_scheme_validation(config):
     with pytest.raises(scorecard.SchemeError, match="unknown KPI scheme"):
         config.scheme("nope")

@@ -37,7 +37,7 @@ def xiaomei_zh(demo_store, tmp_path_factory):
 
 def test_profile_html_path_sections_and_no_code(xiaomei_zh):
     html, text = xiaomei_zh
-    assert html.parent.name == f"小美_{WEEK}" and html.name == "agent.html"
+    assert html.parent.name == f"小美_{WEEK}" and html.name == f"agent_小美_{WEEK}_zh.html"
     assert f"<title>客服个人档案 小美 {WEEK}</title>" in text
     for key in ("ap_overview", "ap_trend", "ap_funnel", "ap_response", "ap_review", "ap_lost",
                 "ap_training", "ap_scorecard", "ap_appendix"):
@@ -61,6 +61,38 @@ def test_profile_numbers_equal_independent_sums(xiaomei_zh, week_kpis, demo_stor
     assert not set(re.findall(r"1\d{10}", text)).intersection(phones)
     customers = store.read(demo_store["store"], "chats", START, END)["customer_id"].unique()
     assert not any(f">{c}<" in text for c in customers[:500])  # customers are masked
+
+
+def test_night_sessions_are_queued_off_shift_not_the_agents_gaps(xiaomei_zh, demo_store):
+    """小美 works 08:00–16:00: sessions that started outside it are a group apart, her
+    strengths / gaps and review list count only her own (on-shift) sessions, and the coaching
+    document shows no colleague's score or bonus (issue 11)."""
+    html, text = xiaomei_zh
+    period = re.search(r"(\d{4}-\d\d-\d\d) – (\d{4}-\d\d-\d\d)", text).groups()
+    p = load_shop_params()
+    chats = store.read(demo_store["store"], "chats", period[0], period[1])
+    from csops_lib.metrics.sessions import build_sessions
+
+    s = build_sessions(chats, None, params=p)
+    mine = s[s["agent"] == "小美"]
+    night = mine[(mine["start"].dt.hour < 8) | (mine["start"].dt.hour >= 16)]
+    assert len(night) > 0
+    assert f"{len(night)} 个会话在本人班次（08:00–16:00）以外开始" in text
+    review = text[text.index('id="ap_review"'):text.index('id="ap_off_shift"')]
+    times = re.findall(r">\d\d-\d\d (\d\d):\d\d<", review)
+    assert times and all(8 <= int(h) < 16 for h in times)  # only her own shift hours
+    gaps = text[text.index("待改进"):text.index("提醒")] if "待改进" in text else ""
+    assert "未回复" not in gaps
+    # waits over an hour in hours and minutes, never a raw number of seconds
+    assert not re.search(r">\d{1,3},\d{3}<", review)
+    # the scorecard section: her own score, rank and the team median; no colleague named
+    score = text[text.index('id="ap_scorecard"'):text.index('id="ap_appendix"')]
+    others = set(store.read(demo_store["store"], "roster")["agent"]) - {"小美"}
+    assert "团队中位数" in score and not any(o in score for o in others)
+    # lost inquiries newest first
+    lost = text[text.index('id="ap_lost"'):text.index('id="ap_training"')]
+    starts = re.findall(r">(\d\d-\d\d \d\d:\d\d)<", lost)
+    assert starts == sorted(starts, reverse=True)
 
 
 def test_after_sales_agent_in_english(demo_store, tmp_path):

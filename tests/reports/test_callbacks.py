@@ -10,7 +10,7 @@ from csops_lib import store
 from csops_lib.loaders.call_sheets import OUTCOMES, PLAN_COLUMNS, SHEET_HEADERS, load_call_sheets
 from csops_lib.loaders.core import load
 from csops_lib.metrics.callbacks import callback_summary
-from csops_lib.render.call_sheet import write_call_sheet
+from csops_lib.render.call_sheet import BLANK_ROWS, NOTES_WIDTH, write_call_sheet
 from csops_lib.reports.callbacks import call_plan
 
 DAY = pd.Timestamp("2026-05-05")
@@ -152,8 +152,10 @@ def test_call_sheet_layout(sheet):
         cols = {c.value: c.column_letter for c in ws[1]}
         assert list(cols) == [headers[c] for c in PLAN_COLUMNS]
         assert ws.freeze_panes == "A2" and all(c.font.b for c in ws[1])
-        rows = range(2, ws.max_row + 1)
-        assert ws.max_row - 1 == (plan["agent"] == name).sum()
+        n = int((plan["agent"] == name).sum())
+        rows = range(2, n + 2)
+        assert [c.value for c in ws[cols["订单编号"]]][1:n + 1] == \
+            plan.loc[plan["agent"] == name, "order_id"].tolist()
         for r in rows:
             oid = ws[f"{cols['订单编号']}{r}"]
             phone = ws[f"{cols['联系手机']}{r}"]
@@ -162,11 +164,25 @@ def test_call_sheet_layout(sheet):
             assert phone.value == phones[oid.value]
             assert ws[f"{cols['回访人']}{r}"].value == name
             assert ws[f"{cols['实付金额']}{r}"].number_format == "¥#,##0.00"
+        # the blank rows for additions: empty, formatted (a typed-in order number stays
+        # text), inside the drop-down and the autofilter
+        assert BLANK_ROWS == 20 and ws.max_row == 1 + n + BLANK_ROWS
+        blank = range(n + 2, n + 2 + BLANK_ROWS)
+        assert all(ws.cell(row=r, column=c).value is None for r in blank
+                   for c in range(1, ws.max_column + 1))
+        assert all(ws[f"{cols['订单编号']}{r}"].number_format == "@" for r in blank)
+        assert all(ws[f"{cols['回访日期']}{r}"].number_format == "yyyy-mm-dd" for r in blank)
         [dv] = ws.data_validations.dataValidation
         assert dv.type == "list"
         assert dv.formula1.strip('"').split(",") == list(OUTCOMES)
         letter = cols["回访结果"]
-        assert str(dv.sqref) == f"{letter}2:{letter}{ws.max_row}"
+        assert str(dv.sqref) == f"{letter}2:{letter}{n + 1 + BLANK_ROWS}"
+        assert ws.column_dimensions[letter].width >= 13 + 2  # "已接通-有问题" shows whole
+        assert ws.auto_filter.ref == f"A1:K{n + 1 + BLANK_ROWS}"
+        # the notes column is wide enough to write a sentence in, and wraps
+        notes = cols["回访备注"]
+        assert NOTES_WIDTH == 40 and ws.column_dimensions[notes].width >= 40
+        assert all(ws[f"{notes}{r}"].alignment.wrap_text for r in range(2, n + 2 + BLANK_ROWS))
     assert "01087654321" in {c.value for ws in wb for c in ws["F"]}
     assert [p.name for p in path.parent.iterdir()] == [path.name]
 
@@ -214,6 +230,38 @@ def test_filled_sheet_loads_back(sheet):
     summary = callback_summary(cb, by=())
     assert summary.loc[0, ["planned", "called", "reached", "satisfied", "problems"]].tolist() == [
         7, 3, 2, 1, 1]
+
+
+def test_a_call_added_in_a_blank_row_loads_back(sheet):
+    """An agent adds a call (a customer who called back) in a blank row: the drop-down is
+    there, and the row loads as a callback on that agent's sheet; untouched blank rows load
+    as nothing (no row read, none quarantined)."""
+    plan, _, path = sheet
+    wb = openpyxl.load_workbook(path)
+    name = sorted(wb.sheetnames)[0]
+    ws = wb[name]
+    n = int((plan["agent"] == name).sum())
+    row = n + 2 + 5  # the sixth blank row
+    [dv] = ws.data_validations.dataValidation
+    assert f"J{row}" in dv.sqref
+    ws[f"A{row}"] = DAY.to_pydatetime()
+    ws[f"C{row}"] = "EXTRA000000000000001"
+    ws[f"J{row}"] = "已接通-满意"
+    ws[f"K{row}"] = "客户主动来电，补记"
+    wb.save(path)
+    cb, reports = load_call_sheets(path)
+    assert sum(r.rows_read for r in reports) == len(plan) + 1
+    assert sum(r.rows_quarantined for r in reports) == 0
+    added = cb[cb["order_id"] == "EXTRA000000000000001"].iloc[0]
+    assert (added["agent"], added["result"], added["date"]) == (name, "已接通-满意", DAY)
+
+
+def test_an_empty_plan_still_has_rows_to_write_in(tmp_path):
+    plan = pd.DataFrame({"date": pd.to_datetime([]), "agent": pd.Series([], dtype="str"),
+                         "order_id": pd.Series([], dtype="str")})
+    ws = openpyxl.load_workbook(write_call_sheet(plan, tmp_path / "e.xlsx")).worksheets[0]
+    [dv] = ws.data_validations.dataValidation
+    assert str(dv.sqref) == f"J2:J{1 + BLANK_ROWS}"
 
 
 def test_callback_summary_by_hand():

@@ -10,9 +10,10 @@ import pytest
 from IPython.display import HTML
 
 from csops_lib import runner, store
+from csops_lib.privacy import mask_customer_id
 from csops_lib.render.daily import DailyView
 from csops_lib.render.excel import NUMBER_FORMATS
-from csops_lib.reports.daily import SECTIONS, TOTAL
+from csops_lib.reports.daily import SECTIONS, TOTAL, chase_examples_frame
 from csops_lib.reports.kpis import run_kpis
 
 DATE = "2026-11-20"  # a Friday inside the demo fixture (3 weeks ending Sunday 2026-11-22)
@@ -23,7 +24,7 @@ SECTION_IDS = ("headline", "daily_anomalies", "daily_deals", "daily_agents", "da
 def _render(demo_store, out, **overrides):
     html = runner.run("daily", {"date": DATE, **overrides}, data_dir=demo_store["store"],
                       out_root=out, progress=False)
-    return html, html.read_text(encoding="utf-8"), html.with_name("daily.xlsx")
+    return html, html.read_text(encoding="utf-8"), html.with_suffix(".xlsx")
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +64,7 @@ def test_paths_title_toc_sections_and_no_code(zh):
     for key in SECTION_IDS:
         assert f'href="#{key}"' in text and f'id="{key}"' in text
     for words in ("异常提醒", "追单名单", "催付名单", "回访情况", "按省份", "按付款时间段", "按商品",
-                  "附录：指标定义与阈值", "暂定"):
+                  "附录：指标定义与阈值", "平均首次响应(秒)", "首次响应P90(秒)", "暂定", "同口径可比"):
         assert words in text
     assert len(re.findall(r"<img [^>]*src=\"data:image/png;base64", text)) >= 5
     for code in ("import ", "DailyView.load", "display(", "charts.setup_style"):
@@ -77,7 +78,7 @@ def test_english_report(en):
     _, text, xlsx = en
     assert f"<title>Customer-service daily report {DATE}</title>" in text
     for words in ("Headline numbers", "Anomalies", "Inquiries to chase", "Payment reminders",
-                  "Agents", "(Friday)", "Provisional"):
+                  "Agents", "(Friday)", "Provisional", "like for like"):
         assert words in text
     for zh_words in ("核心指标", "异常提醒", "客服表现", "追单名单"):
         assert zh_words not in text
@@ -90,7 +91,8 @@ def test_agent_numbers_match_csops_kpis(daily, kpis, zh):
     _, text, xlsx = zh
     table = daily.tables()["客服表现"].set_index("客服")
     columns = {"sessions": "接待会话数", "inquiries": "询单人数", "orders": "订单数",
-               "sales": "销售额(元)", "reply_rate": "回复率", "first_response_s": "首次响应(秒)",
+               "sales": "销售额(元)", "reply_rate": "回复率",
+               "first_response_s": "平均首次响应(秒)",  # csops kpis' first response is a mean
                "slow_sessions": "慢响应会话", "long_sessions": "长接待会话"}
     for agent, row in kpis.iterrows():
         for key, col in columns.items():
@@ -147,16 +149,46 @@ def test_workbook_has_frozen_headers_and_number_formats(zh):
     fmt = {c.value: agents.cell(row=3, column=c.column).number_format for c in agents[2]}
     assert fmt["销售额(元)"] == NUMBER_FORMATS["money"]
     assert fmt["回复率"] == NUMBER_FORMATS["rate"]
-    assert fmt["首次响应(秒)"] == NUMBER_FORMATS["seconds"]
+    assert fmt["平均首次响应(秒)"] == NUMBER_FORMATS["seconds"]
     assert fmt["接待会话数"] == NUMBER_FORMATS["count"]
     head = wb["核心指标"]
     assert head["A3"].value == "销售额(元)" and head["B3"].number_format == NUMBER_FORMATS["money"]
 
 
-def test_chase_list_shown_in_full_in_the_workbook(daily, zh):
-    _, _, xlsx = zh
+def test_chase_list_is_counts_per_agent_and_masked_examples_for_the_boss(daily, zh):
+    """Issue 11: the daily report (HTML and workbook) goes to the boss: the chase list is its
+    counts per agent (and a few masked examples in the HTML); the buyers themselves are on
+    the agents' chase sheets (`csops chase`, tests/render/test_chase_sheet.py). This replaces
+    the former test that the workbook held the whole list."""
+    _, text, xlsx = zh
+    chase = daily.data.chase
+    per_agent = chase.groupby("agent").size()
+    cap = daily.data.params["chase_per_agent"]
+    assert len(chase) > 30 and (per_agent > cap).any()
     ws = openpyxl.load_workbook(xlsx)["追单名单"]
-    assert ws.max_row - 2 == len(daily.data.chase) > 30  # the HTML shows only the first rows
+    head = [c.value for c in ws[2]]
+    assert head == ["客服", "待追人数", "列入追单表", "明天截止"]
+    sheet = {r[0]: r[1:] for r in ws.iter_rows(min_row=3, values_only=True)}
+    assert ws.max_row - 2 == len(per_agent) + 1                    # one row per agent + total
+    for agent, n in per_agent.items():
+        last = int((chase.loc[chase["agent"] == agent, "days_left"] == 1).sum())
+        assert sheet[agent] == (n, min(n, cap), last)
+    assert sheet["合计"][0] == len(chase)
+    # a few masked examples in the HTML, the most worth chasing first, masks all distinct
+    k = daily.data.settings["chase_examples"]
+    examples = chase_examples_frame(daily.data)
+    assert len(examples) == k and examples["priority"].tolist() == list(range(1, k + 1))
+    assert examples["customer"].is_unique
+    for masked in examples["customer"]:
+        assert masked in text
+    assert f"最值得先追的 {k} 位（买家已脱敏）" in text
+
+
+def test_masked_buyers_never_collide(daily):
+    """Two customers never share a mask (the old `tb***c` did on the demo day)."""
+    ids = daily.data.chase["customer_id"].astype("string")
+    assert (ids.str.slice(0, 2) + "***" + ids.str.slice(-1)).nunique() < ids.nunique()
+    assert mask_customer_id(ids).nunique() == ids.nunique()
 
 
 def test_reminder_list_on_the_last_day(demo_store):

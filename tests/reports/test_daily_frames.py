@@ -36,7 +36,8 @@ def _data(mode="agent_stats", **frames) -> DailyData:
     data = DailyData(period, dict(DEFAULTS, as_of=None), settings, mode, ORDERS,
                      frames.pop("kpis", pd.DataFrame(columns=["date", "agent", "sessions"])),
                      empty, empty, empty, empty, frames.pop("callbacks", empty), empty,
-                     pd.Timestamp("2026-12-01"), generated_at=dt.datetime(2026, 11, 21))
+                     frames.pop("as_of", pd.Timestamp("2026-12-01")),
+                     generated_at=dt.datetime(2026, 11, 21))
     attributed = attributed_paid(ORDERS, None, DAY - pd.Timedelta(days=28), DAY, data.params)
     return daily.DailyData(**{**data.__dict__, "attributed": attributed, **frames})
 
@@ -84,6 +85,47 @@ def test_headline_same_weekday_median_and_change():
     assert h.loc["reply_rate", "change"] == pytest.approx(-0.1)   # points, as a fraction
     assert np.isnan(h.loc["chase_count", "value"])                # no message logs
     assert h.loc["reminder_count", "value"] == 0
+    assert (h["basis"] == "weekday").all()                        # a settled day
+
+
+def test_headline_leaves_promo_days_out_and_says_so():
+    dates = pd.date_range(DAY - pd.Timedelta(days=28), DAY, name="date")
+    shop = pd.DataFrame({"date": dates, "sales": 100.0})
+    promo_day = DAY - pd.Timedelta(weeks=1)                        # 11-13, a Friday
+    shop.loc[shop["date"] == promo_day, "sales"] = 900.0
+    shop.loc[shop["date"] == DAY - pd.Timedelta(weeks=2), "sales"] = 300.0
+    promos = pd.DataFrame({"name": ["p"], "display_name": ["双11大促"],
+                           "start": [promo_day], "end": [promo_day + pd.Timedelta(hours=23)]})
+    from csops_lib.metrics.daily_shop import promo_days
+    data = _data(shop=shop, promos=promos, promo_days=promo_days(promos))
+    h = SECTIONS.frame("headline", data).set_index("key")
+    # same weekday: 900 (promo, left out), 300, 100, 100 → median of 300, 100, 100 = 100
+    assert h.loc["sales", "base"] == 100.0
+    assert data.compared_days == [DAY - pd.Timedelta(weeks=k) for k in (2, 3, 4)]
+    assert data.promos_in_comparison().to_dict() == {promo_day: "双11大促"}
+    assert data.promo_today() is None
+    plain = SECTIONS.frame("headline", _data(shop=shop)).set_index("key")
+    assert plain.loc["sales", "base"] == 200.0                    # (100 + 300) / 2 with it
+
+
+def test_provisional_conversion_is_compared_like_for_like():
+    """A provisional day's conversion against the same weekdays as they stood as long after
+    their day began (conversion_at_age); without that series: not yet comparable."""
+    dates = pd.date_range(DAY - pd.Timedelta(days=28), DAY, name="date")
+    shop = pd.DataFrame({"date": dates, "inquiry_conversion": 0.40,
+                         "conversion_at_age": 0.20})
+    shop.loc[shop["date"] == DAY, ["inquiry_conversion", "conversion_at_age"]] = [0.21, 0.21]
+    data = _data(shop=shop)
+    data.as_of = DAY + pd.Timedelta(hours=23)                     # data end the same evening
+    assert data.provisional and data.age == pd.Timedelta(hours=23)
+    h = SECTIONS.frame("headline", data).set_index("key")
+    assert h.loc["inquiry_conversion", "basis"] == "same_age"
+    assert h.loc["inquiry_conversion", "base"] == 0.20            # not the settled 0.40
+    assert h.loc["inquiry_conversion", "change"] == pytest.approx(0.01)
+    h = SECTIONS.frame("headline", _data(shop=shop.drop(columns="conversion_at_age"),
+                                         as_of=None)).set_index("key")
+    assert h.loc["inquiry_conversion", "basis"] == "not_comparable"
+    assert np.isnan(h.loc["inquiry_conversion", "base"])
 
 
 def test_agents_total_row_from_sums_and_chase_by_agent():
@@ -91,20 +133,24 @@ def test_agents_total_row_from_sums_and_chase_by_agent():
                          "replied": [9, 30], "inquiries": [4, 6], "inquiry_buyers": [1, 3],
                          "orders": [1, 2], "sales": [50.0, 80.0], "reply_rate": [0.9, 1.0],
                          "avg_response_s": [20.0, 40.0], "first_response_s": [10.0, 30.0]})
-    shop = pd.DataFrame({"date": [DAY], "first_response_s": [25.0]})
+    shop = pd.DataFrame({"date": [DAY], "first_response_mean_s": [25.0]})
     a = SECTIONS.frame("daily_agents", _data(kpis=kpis, shop=shop)).set_index("agent")
     assert a.index.tolist() == ["乙", "甲", TOTAL]                 # by sales
     assert a.loc[TOTAL, "sessions"] == 40
     assert a.loc[TOTAL, "reply_rate"] == pytest.approx(39 / 40)
     assert a.loc[TOTAL, "inquiry_conversion"] == pytest.approx(4 / 10)
     assert a.loc[TOTAL, "avg_response_s"] == pytest.approx((10 * 20 + 30 * 40) / 40)
-    assert a.loc[TOTAL, "first_response_s"] == 25.0
+    assert a.loc[TOTAL, "first_response_mean_s"] == 25.0           # a mean, named so
     assert "long_sessions" not in a.columns                       # not in the export
     chase = pd.DataFrame({"customer_id": ["c1", "c2", "c3"], "agent": ["甲", "乙", "甲"],
                           "days_left": [1, 2, 1]})
-    by = daily.chase_by_agent_frame(_data(chase=chase)).set_index("agent")
+    by = SECTIONS.frame("daily_chase", _data(mode="messages", chase=chase)).set_index("agent")
     assert by.loc["甲", "chase_customers"] == 2 and by.loc["甲", "last_day_tomorrow"] == 2
-    assert by.loc[TOTAL].tolist() == [3, 2]
+    assert by.loc[TOTAL].tolist() == [3, 3, 2]        # customers, on the sheets, last day
+    capped = _data(mode="messages", chase=chase)
+    capped.params["chase_per_agent"] = 1
+    by = SECTIONS.frame("daily_chase", capped).set_index("agent")
+    assert by["chase_on_sheet"].tolist() == [1, 1, 2]  # 甲 2 → 1 on the sheet, 乙 1, total
 
 
 def test_callbacks_per_agent_and_total_and_thresholds():
@@ -114,8 +160,9 @@ def test_callbacks_per_agent_and_total_and_thresholds():
     assert c.loc[TOTAL, ["planned", "called", "reached", "satisfied", "problems"]].tolist() \
         == [3, 3, 2, 1, 1]
     assert c.loc["甲", "reach_rate"] == 0.5 and c.loc[TOTAL, "satisfaction_rate"] == 0.5
-    t = daily.thresholds_frame(_data()).set_index("setting")["value"]
+    t = daily.thresholds_frame(_data()).set_index("parameter")["parameter_value"]
     assert t["remind_after_h"] == "2" and pd.isna(t["as_of"]) and "data_dir" not in t.index
+    assert t["chase_per_agent"] == "20" and t.index[0] == "slow_gap_s"   # shop's first
 
 
 def test_sections_toc_and_defined_follow_the_data():
@@ -141,3 +188,30 @@ def test_metric_helpers_by_hand():
                       pd.Series(["d", "d", "d"]))
     assert w["d"] == pytest.approx((10 + 90) / 4)
     assert reminder_amount(pd.DataFrame({"order_amount": [10.0, np.nan, 5.5]})) == 15.5
+
+
+#: shown metrics whose definition is that of another key (one sentence defines both)
+COVERED_BY = {"silent_orders": "agent_orders", "share_sales": "share_orders",
+              "reach_rate": "satisfaction_rate", "chase_customers": "daily_chase",
+              "chase_on_sheet": "daily_chase", "last_day_tomorrow": "daily_chase",
+              "priority": "daily_chase", "window_last_day": "daily_chase",
+              "days_left": "daily_chase", "times_chased": "daily_chase",
+              "order_amount": "daily_reminders", "hours_waiting": "daily_reminders",
+              "created_at": "daily_reminders", "planned": "satisfaction_rate",
+              "called": "satisfaction_rate", "reached": "satisfaction_rate",
+              "satisfied": "satisfaction_rate", "problems": "satisfaction_rate"}
+
+
+def test_appendix_defines_every_metric_the_report_shows():
+    from csops_lib.render.labels import catalog
+
+    data = _data(mode="messages")
+    defined = set(SECTIONS.defined(data))
+    shown = {key for key, _ in daily.HEADLINE} | set(daily.AGENT_COLUMNS) - {"agent"}
+    for section in SECTIONS:
+        shown |= {c for c, kind in section.kinds.items() if kind != "text"}
+    missing = sorted(k for k in shown if k not in defined and COVERED_BY.get(k) not in defined)
+    assert not missing, missing
+    assert defined <= set(catalog()["definitions"])
+    # the first response is named by its statistic: a mean here, a median / p90 elsewhere
+    assert "first_response_s" not in shown and "first_response_mean_s" in defined

@@ -3,6 +3,7 @@ import datetime as dt
 import re
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -147,11 +148,32 @@ def test_retro_windows_and_targets(retro, independent):
     assert teams.set_index("team")["target_orders"].to_dict() == team_rows.to_dict()
     agents = promo.agent_targets(retro).set_index("agent")
     per_agent = paid.groupby("credited_agent").size()
+    roles = store.read(retro.data_dir, "roster").set_index("agent")["role"]
+    after = set(roles[roles == "after_sales"].index)
+    assert after == {"小周", "阿芳"}
     for name, n in per_agent.items():
-        assert agents.loc[name, "orders"] == n
-    # every agent with a target appears, with their own target
+        if name not in after:
+            assert agents.loc[name, "orders"] == n
+    # every sales agent with a target appears, with their own target; the after-sales agents
+    # (targets in the promos table, too) are not scored against sales targets (issue 11)
     agent_rows = targets[targets["agent"].notna()].set_index("agent")["target_sales"]
-    assert agents.loc[agent_rows.index, "target_sales"].tolist() == agent_rows.tolist()
+    sales_rows = agent_rows[~agent_rows.index.isin(after)]
+    assert set(agents.index) == set(sales_rows.index)
+    assert agents.loc[sales_rows.index, "target_sales"].tolist() == sales_rows.tolist()
+    a = promo.after_sales(retro).set_index("agent")
+    assert set(a.index) == after
+    s = retro.sessions[retro.sessions["date"].between(PROMO_DAY,
+                                                      PROMO_DAY + pd.Timedelta(days=3))]
+    for name in after:
+        mine = s[s["agent"] == name]
+        assert a.loc[name, "sessions"] == len(mine)
+        assert a.loc[name, "reply_rate"] == pytest.approx(mine["replied"].mean())
+    # rates change in percentage points, not as multiples
+    conv = ov.loc["inquiry_conversion"]
+    assert np.isnan(conv["multiple"])
+    assert conv["change_points"] == pytest.approx(conv["promo"] - conv["baseline"])
+    assert ov.loc["sales", "multiple"] == pytest.approx(ov.loc["sales", "promo"]
+                                                        / ov.loc["sales", "baseline"])
 
 
 def test_retro_staffing_capacity_and_waiting(retro, independent):
@@ -169,6 +191,18 @@ def test_retro_staffing_capacity_and_waiting(retro, independent):
     plan = promo.staffing_plan(retro)
     assert (plan["needed_roster"] >= plan["needed_online"]).all()
     assert plan["sessions"].sum() == promo.overview(retro).set_index("metric").loc["sessions", "promo"]
+    # ONE staffing answer per hour: the capacity view and the plan show the same numbers, and
+    # the planned capacity holds this promo's peak (needed online × concurrency ≥ peak)
+    p = plan.set_index("hour")
+    for r in cap.itertuples():
+        assert (r.needed_online, r.needed_roster, r.gap) == tuple(
+            p.loc[r.hour, ["needed_online", "needed_roster", "gap"]])
+    assert (p["needed_online"] * 4 >= p["peak_concurrent"]).all()
+    assert (p["needed_online"] >= p["erlang_online"]).all()
+    assert (p["gap"] == (p["needed_roster"] - p["agents_on_shift"]).clip(lower=0)).all()
+    h = promo.headline(retro)
+    worst = p["gap"].idxmax()
+    assert h["gap_hour"] == worst and h["gap"] == p.loc[worst, "gap"]
 
 
 @pytest.fixture(scope="module")
@@ -182,14 +216,17 @@ def rendered(demo_store, tmp_path_factory):
     return zh, zh.read_text(encoding="utf-8"), en.read_text(encoding="utf-8")
 
 
-SECTIONS = ["promo_overview", "promo_daily", "promo_hourly", "promo_capacity", "promo_no_agent",
-            "team_pk", "promo_agent_targets", "promo_leaderboard", "promo_conversion",
+SECTIONS = ["promo_headline", "promo_overview", "promo_daily", "promo_hourly", "promo_capacity", "promo_no_agent",
+            "team_pk", "promo_agent_targets", "promo_after_sales", "promo_leaderboard",
+            "promo_conversion",
             "promo_wave", "promo_staffing", "appendix"]
 
 
 def test_report_sections_no_code_and_workbook(rendered):
     path, zh, en = rendered
-    assert path.parent.name == "double11" and (path.parent / "promo.xlsx").exists()
+    assert path.parent.name == "double11" and path.name == "promo_double11_zh.html"
+    assert path.with_suffix(".xlsx").exists()
+    books = [path.with_suffix(".xlsx")]
     assert "<title>大促复盘 double11</title>" in zh
     assert "<title>Promo retrospective double11</title>" in en
     for key in SECTIONS:
@@ -201,6 +238,28 @@ def test_report_sections_no_code_and_workbook(rendered):
         assert len(re.findall(r"<img [^>]*src=\"data:image/png;base64", text)) == 4
     assert "团队PK" in zh and "售前组 胜出" in zh and "Team PK" in en and "售前组 wins" in en
     assert "大促复盘" not in en
+    # the headline comes first: sales multiple, PK winner, biggest gap
+    head = zh[zh.index('id="promo_headline"'):zh.index('id="promo_overview"')]
+    assert "倍" in head and "团队PK：售前组 胜出" in head and "最大缺口：16:00" in head
+    # rate changes in points, never as a multiple
+    over = zh[zh.index('id="promo_overview"'):zh.index('id="promo_daily"')]
+    assert re.search(r"询单转化率</td>.*?\+\d+\.\d pt", over, re.S)
+    # the workbook: Chinese headers, the leaderboard and after-sales sheets, rates as %
+    wb = openpyxl.load_workbook(books[0])
+    assert {"概览：大促 vs 基准", "整点战报（累计）", "售后客服（不按销售目标考核）",
+            "个人目标 vs 实际", "下次需要的排班"} <= set(wb.sheetnames)
+    ws = wb["概览：大促 vs 基准"]
+    assert [c.value for c in ws[2]] == ["指标", "大促", "基准", "差异"]
+    rows = {r[0].value: r for r in ws.iter_rows(min_row=3)}
+    assert rows["询单转化率"][1].number_format == "0.0%" and 0 < rows["询单转化率"][1].value < 1
+    assert "pt" in rows["询单转化率"][3].number_format
+    assert rows["销售额(元)"][1].number_format.startswith("¥")
+    agents = wb["个人目标 vs 实际"]
+    head = [c.value for c in agents[2]]
+    assert agents.cell(3, head.index("询单转化率") + 1).number_format == "0.0%"
+    assert agents.cell(3, head.index("目标单量") + 1).number_format == "#,##0"
+    names = [agents.cell(r, head.index("客服") + 1).value for r in range(3, agents.max_row + 1)]
+    assert "小周" not in names and "阿芳" not in names
 
 
 def test_report_values_and_privacy(rendered, independent):

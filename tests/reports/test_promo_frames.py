@@ -63,16 +63,74 @@ def _data(**frames):
     return promo.PromoData(**base)
 
 
-def test_capacity_builder():
+STAFF = {"concurrency": 2, "pk_by": "sales", "top": 2, "aht_s": 600.0,
+         "target_service_level": 0.8, "answer_within_s": 30, "max_occupancy": 0.85,
+         "shrinkage": 0.2, "load_growth": 1.0}
+
+
+def test_capacity_builder_uses_the_one_staffing_answer():
     peak = pd.DataFrame({"date": [D, D, D - pd.Timedelta(days=7)], "hour": [9, 10, 9],
                          "peak_concurrent": [5, 2, 50]})
     on_shift = pd.DataFrame({"date": [D, D], "hour": [9, 10], "agents_on_shift": [2, 1]})
-    cap = promo.capacity(_data(peak=peak, on_shift=on_shift))
-    # only promo-day hours; capacity = agents × 2; 5 > 4 → 1 customer short → 1 extra agent
+    hourly = pd.DataFrame({"date": [D, D], "hour": [9, 10], "sessions": [6, 0]})
+    data = _data(peak=peak, on_shift=on_shift, hourly=hourly)
+    data.settings = dict(STAFF)
+    cap = promo.capacity(data)
+    # only promo-day hours; capacity = agents × 2; 5 > 4 → over capacity
     assert cap["hour"].tolist() == [9, 10]
     assert cap["capacity"].tolist() == [4.0, 2.0]
     assert cap["over_capacity"].tolist() == [True, False]
-    assert cap["extra_agents"].tolist() == [1, 0]
+    assert "extra_agents" not in cap.columns  # no second "agents to add" answer
+    plan = promo.staffing_plan(data).set_index("hour")
+    # 09:00: peak 5 / 2 → ⌈2.5⌉ = 3 online for the peak. Erlang C, 6 sessions × 600 s = 1
+    # erlang, 2 chats per agent: 1 agent = 2 servers: B = 0.5 / 2.5 = 0.2, C = 2·0.2 / (2 −
+    # 0.8) = 1/3, SL = 1 − (1/3)·e^(−30/600) = 0.683 < 0.8; 2 agents = 4 servers: B = 0.01538,
+    # C = 0.0204, SL = 0.982 → 2. Needed max(2, 3) = 3, rostered ⌈3 / 0.8⌉ = 4, on shift 2 →
+    # gap 2
+    assert plan.loc[9, ["erlang_online", "peak_online", "needed_online", "needed_roster",
+                        "gap"]].tolist() == [2, 3, 3, 4, 2]
+    # the service level is Erlang C at the needed 3 agents = 6 servers: B = (1/720) / 2.71806
+    # = 0.000511, C = 6·B / (6 − (1 − B)) = 0.000613, SL = 1 − C·e^(−5·30/600) = 0.99952
+    assert plan.loc[9, "service_level"] == pytest.approx(0.99952, abs=1e-5)
+
+    # the capacity view shows the same numbers for the same hour
+    row = cap.set_index("hour").loc[9]
+    assert row[["needed_online", "needed_roster", "gap"]].tolist() == [3, 4, 2]
+
+
+def test_staffing_need_hand_computed():
+    st = {k: v for k, v in STAFF.items() if k not in ("pk_by", "top")}
+    st.update(concurrency=4, aht_s=476.0)
+    plan = mp.staffing_need(pd.Series({16: 173.0}), pd.Series({16: 5.0}),
+                            pd.Series({16: 48}), st).set_index("hour")
+    # Erlang C: A = 173 × 476 / 3600 = 22.87 erlangs → 7 agents × 4 = 28 servers (occupancy
+    # 22.87 / 28 = 0.82 ≤ 0.85); the peak 48 / 4 = 12 → needed 12 online, ⌈12 / 0.8⌉ = 15
+    assert plan.loc[16, "traffic_erlangs"] == pytest.approx(173 * 476 / 3600)
+    assert plan.loc[16, ["erlang_online", "peak_online", "needed_online", "needed_roster",
+                         "agents_on_shift", "gap"]].tolist() == [7, 12, 12, 15, 5, 10]
+    # an hour without sessions and nobody on shift needs nobody
+    assert plan.loc[3, ["needed_online", "needed_roster", "gap"]].tolist() == [0, 0, 0]
+    # load growth 1.5: the peak 48 × 1.5 / 4 = 18 online
+    st["load_growth"] = 1.5
+    grown = mp.staffing_need(pd.Series({16: 173.0}), pd.Series({16: 5.0}),
+                             pd.Series({16: 48}), st).set_index("hour")
+    assert grown.loc[16, "peak_online"] == 18
+
+
+def test_after_sales_agents_and_their_summary():
+    assert mp.after_sales_agents(pd.Series({"周": "after_sales", "陈": "both", "美": "presale",
+                                            "无": None})) == {"周"}
+    s = pd.DataFrame({"agent": ["周", "周", "周", "美"],
+                      "category": ["after_sales", "after_sales", "presale", "presale"],
+                      "replied": [True, False, True, True],
+                      "first_response_s": [10.0, np.nan, 30.0, 5.0]})
+    out = mp.after_sales_summary(s, {"周", "芳"}).set_index("agent")
+    # 周: 3 sessions, 2 after-sales, 2 of 3 replied, median of 10 and 30 = 20 s, 1 unanswered
+    assert out.loc["周", ["sessions", "after_sales_sessions", "unanswered"]].tolist() == [3, 2, 1]
+    assert out.loc["周", "reply_rate"] == pytest.approx(2 / 3)
+    assert out.loc["周", "first_response_p50_s"] == 20.0
+    # 芳 had no session: zeros and no rates
+    assert out.loc["芳", "sessions"] == 0 and np.isnan(out.loc["芳", "reply_rate"])
 
 
 def test_hourly_profile_builder_and_silent():
@@ -95,5 +153,6 @@ def test_hourly_profile_builder_and_silent():
 
 def test_sections_registry():
     keys = promo.SECTIONS.keys()
-    assert keys[0] == "promo_overview" and keys[-1] == "appendix" and "team_pk" in keys
+    assert keys[:2] == ["promo_headline", "promo_overview"] and keys[-1] == "appendix"
+    assert "team_pk" in keys and "promo_after_sales" in keys
     assert set(promo.SHEET_ORDER) == {s.key for s in promo.SECTIONS if s.sheet}

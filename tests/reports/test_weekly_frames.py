@@ -148,10 +148,129 @@ def test_attribution_split_per_period():
 
 def test_sections_the_data_allow():
     keys = SECTIONS.available(_data())
-    assert keys[:2] == ["headline", "daily_sales"] and keys[-1] == "appendix"
+    # the sales bridge (issue 11) follows the headline when the previous week has sales
+    assert keys[:3] == ["headline", "weekly_bridge", "daily_sales"] and keys[-1] == "appendix"
     for key in ("weekly_attribution", "weekly_response", "weekly_questions", "weekly_team",
                 "weekly_callbacks", "weekly_refunds", "weekly_dsr"):
         assert key not in keys
     assert {"weekly_conversion", "weekly_heatmap", "regions", "agents"} <= set(keys)
     assert "weekly_team" in SECTIONS.available(_data(period=periods.month("2026-11")))
     assert "orders_per_uv" in SECTIONS.defined(_data())
+
+
+# --------------------------------------------------------------------------- promo baseline
+def _promo_orders():
+    """One ¥70 order a day over W43–W47 (2026-10-19 … 11-22), and ¥1,000 more on 11-11."""
+    days = pd.date_range("2026-10-19", "2026-11-22", freq="D")
+    paid = list(days + pd.Timedelta(hours=10)) + [pd.Timestamp("2026-11-11 12:00")]
+    return pd.DataFrame({"order_id": [f"o{i}" for i in range(len(paid))],
+                         "customer_id": [f"c{i}" for i in range(len(paid))],
+                         "paid_at": paid, "amount": [70.0] * len(days) + [1000.0]})
+
+
+PROMOS = pd.DataFrame({"name": ["double11", "double11"], "agent": ["甲", "乙"],
+                       "start": pd.to_datetime(["2026-11-11 00:00"] * 2),
+                       "end": pd.to_datetime(["2026-11-11 23:59:59"] * 2)})
+
+
+def test_the_average_leaves_out_promo_days_and_scales_sums_to_whole_weeks():
+    d = _data(orders=_promo_orders(), kpis=_kpis().iloc[0:0], promos=PROMOS)
+    assert list(d.promo_days) == [pd.Timestamp("2026-11-11")]
+    assert d.period_days()["kept"].tolist() == [7, 7, 7, 6, 7]  # W46 (index −1) loses a day
+    rows = frames.headline_rows(d).set_index("key")
+    # W47 ¥490; W46 ¥490 + ¥1,000 = ¥1,490 (the previous week is shown as it was)
+    assert rows.at["sales", "this"] == 490 and rows.at["sales", "prev"] == 1490
+    # average over W43–W46: W46 without 11-11 is 6 × ¥70 = ¥420, scaled × 7/6 = ¥490;
+    # every week is ¥490, so the average is ¥490 and the change 0 (not −67 % against ¥740)
+    assert rows.at["sales", "avg"] == pytest.approx(490.0)
+    assert rows.at["sales", "vs_avg"] == pytest.approx(0.0)
+    assert rows.at["paid_orders", "avg"] == pytest.approx(7.0)  # 6 orders × 7/6
+    assert rows.at["aov", "avg"] == pytest.approx(70.0)          # a ratio: not scaled
+    # without the promo table the ¥1,000 is in the average: (3 × 490 + 1490) / 4 = 740
+    plain = frames.headline_rows(_data(orders=_promo_orders(), kpis=_kpis().iloc[0:0]))
+    assert plain.set_index("key").at["sales", "avg"] == pytest.approx(740.0)
+    assert d.promo_periods().keys() == {-1}
+
+
+def test_a_period_made_of_promo_days_is_left_out_of_the_average():
+    promo = pd.DataFrame({"name": ["long"], "start": [pd.Timestamp("2026-11-09")],
+                          "end": [pd.Timestamp("2026-11-15 23:00")]})
+    d = _data(orders=_promo_orders(), kpis=_kpis().iloc[0:0], promos=promo)
+    base = frames.baseline_totals(d)
+    assert base.loc[-1].isna().all() and base.at[-2, "sales"] == pytest.approx(490.0)
+    assert frames.headline_rows(d).set_index("key").at["sales", "avg"] == pytest.approx(490)
+
+
+def test_promos_in_names_the_periods_holding_a_promo():
+    d = _data(promos=PROMOS.assign(display_name="双11大促"))
+    assert frames.promos_in(d, -1) == ["双11大促"] and frames.promos_in(d, 0) == []
+
+
+# --------------------------------------------------------------------------- bridge
+def _bridge_data():
+    """Two weeks: W46 ¥100 × 2 buyers, 100 visitors; W47 ¥110 × 2 buyers, 110 visitors."""
+    orders = pd.DataFrame({
+        "order_id": ["p1", "p2", "t1", "t2"], "customer_id": ["a", "b", "c", "d"],
+        "paid_at": pd.to_datetime(["2026-11-10 10:00", "2026-11-11 10:00",
+                                   "2026-11-17 10:00", "2026-11-18 10:00"]),
+        "amount": [100.0, 100.0, 110.0, 110.0]})
+    traffic = pd.DataFrame({"date": pd.to_datetime(["2026-11-10", "2026-11-17"]),
+                            "store": ["S", "S"], "uv": [100, 110]})
+    kpis = _kpis()  # 甲: W47 4 inquiries, 2 buyers, ¥100; W46 2 inquiries, 1 buyer, ¥80
+    return _data(orders=orders, traffic=traffic, kpis=kpis,
+                 data_start=dt.date(2026, 11, 9))
+
+
+def test_shop_bridge_parts_by_hand():
+    d = _bridge_data()
+    assert d.bridge_ready
+    f = frames.bridge_shop_frame(d).set_index("factor")
+    # S 200 → 220 (+20); V 100 → 110 (+10 %); c 2/100 → 2/110; v 100 → 110 (+10 %)
+    # LMDI: L(220, 200) = 20 / ln 1.1; visitors L·ln 1.1 = +20, conversion L·ln(1/1.1) = −20,
+    # value L·ln 1.1 = +20; sum +20
+    assert f.loc["uv", ["before", "after"]].tolist() == [100, 110]
+    assert f.at["uv", "contribution"] == pytest.approx(20)
+    assert f.at["store_conversion", "contribution"] == pytest.approx(-20)
+    assert f.at["store_conversion", "bridge_change"] == pytest.approx((2 / 110 - 0.02) * 100)  # pt
+    assert f.at["bridge_buyer_value", "contribution"] == pytest.approx(20)
+    assert f.at["sales", "contribution"] == pytest.approx(20)
+    assert f["contribution"].iloc[:3].sum() == pytest.approx(f.at["sales", "contribution"])
+
+
+def test_agent_bridge_parts_by_hand():
+    f = frames.bridge_agent_frame(_bridge_data()).set_index("agent", drop=False)
+    # 甲: W46 2 inquiries, c 0.5, v ¥80 (S ¥80); W47 4 inquiries, c 0.5, v ¥50 (S ¥100)
+    # ΔS = 20; L(100, 80) = 20 / ln 1.25; inquiries L·ln 2 = 20·ln 2/ln 1.25 = 62.13,
+    # conversion 0, value L·ln(50/80) = 20·ln 0.625/ln 1.25 = −42.13; 62.13 − 42.13 = 20
+    a = f.loc["甲"]
+    assert a["sales_delta"] == pytest.approx(20)
+    assert a["bridge_from_inquiries"] == pytest.approx(20 * np.log(2) / np.log(1.25))
+    assert a["bridge_from_conversion"] == pytest.approx(0)
+    assert a["bridge_from_value"] == pytest.approx(20 * np.log(0.625) / np.log(1.25))
+    # 乙: W46 4 inquiries, 3 inquiry buyers, ¥0 → W47 2 inquiries, 0 buyers, ¥50: sales
+    # without a converted inquiry → not split
+    b = f.loc["乙"]
+    assert b["bridge_method"] == "unsplit" and b["bridge_unsplit"] == pytest.approx(50)
+    total = f[f["is_total"]].iloc[0]
+    parts = total[list(frames.AGENT_PARTS)].sum()
+    assert parts == pytest.approx(total["sales_delta"]) and total["sales_delta"] == 70
+
+
+def test_no_bridge_without_the_previous_period():
+    d = _data(data_start=dt.date(2026, 11, 16))
+    assert not d.bridge_ready and not SECTIONS.has("weekly_bridge", d)
+
+
+def test_standouts_use_the_share_of_sessions():
+    k = pd.concat([_kpis()] * 1, ignore_index=True)
+    rows = []
+    for agent, sessions, slow in (("A", 100, 1), ("B", 100, 2), ("C", 100, 1), ("D", 100, 9),
+                                  ("E", 5, 4)):
+        rows.append({**k.iloc[0].to_dict(), "agent": agent, "sessions": sessions,
+                     "slow_sessions": slow, "long_sessions": 0})
+    d = _data(kpis=pd.DataFrame(rows))
+    f = frames.standout_frame(d, k=2.0, min_gap=0.01, min_sessions=20)
+    # shares A .01 B .02 C .01 D .09 (E: 5 sessions, not judged); median .015, MAD .005
+    # threshold .015 + 2 · max(1.4826 · .005, .01) = .035 → D only
+    assert f.index[f["slow_sessions"]].tolist() == ["D"]
+    assert not f["long_sessions"].any()

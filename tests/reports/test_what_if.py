@@ -71,10 +71,10 @@ def test_scheme_comparison_uses_the_scorecard(wi):
 def test_what_if_notebook_renders(demo_store, tmp_path, lang, wi):
     html = runner.run("what_if", {"lang": lang}, data_dir=demo_store["store"],
                       out_root=tmp_path, progress=False)
-    assert html == tmp_path / "what_if" / "default" / "what_if.html"
+    assert html == tmp_path / "what_if" / "2026-W47" / f"what_if_2026-W47_{lang}.html"
     text = html.read_text(encoding="utf-8")
     title = {"zh": "假设分析", "en": "What-if analysis"}[lang]
-    assert f"<title>{title}</title>" in text
+    assert f"<title>{title} 2026-W47</title>" in text  # the base week, as in the file name
     for key in ("wi_uplift", "wi_staffing", "wi_schemes", "wi_promo_schemes", "wi_appendix"):
         assert f'id="{key}"' in text
     extra = wi.uplift(0.02)["extra_sales"].sum()

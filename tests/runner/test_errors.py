@@ -42,6 +42,11 @@ def no_kernel(monkeypatch):
     (["promo", "--promo", "nobody"], "unknown promo 'nobody'; the promos table has: double11"),
     (["weekly", "--param", "xlsx_path=/tmp/csops-elsewhere.xlsx"], "outside the outputs folder"),
     (["weekly", "--timeout", "0"], "--timeout: expected seconds > 0"),
+    (["weekly", "--date", "2026-11-20"], "--date is for the daily report; weekly takes "
+                                         "--week / --month"),
+    (["daily", "--week", "2026-W47"], "--week is for the weekly / agent / what_if reports; "
+                                      "daily takes --date"),
+    (["promo", "--agent", "小美"], "--agent is for the agent report; promo takes --promo"),
 ])
 def test_bad_input_is_one_line_before_any_kernel(argv, expected, demo_store, capsys, no_kernel):
     code = cli.main(["report", *argv, "--data-dir", str(demo_store["store"])])
@@ -92,8 +97,8 @@ def test_a_cell_that_runs_too_long_is_stopped(tmp_path, monkeypatch, capfd):
     captured = capfd.readouterr()
     for noise in ("Traceback", "IPKernelApp", "Timeout waiting"):
         assert noise not in captured.err + captured.out
-    assert (out_root / "what_if" / "default" / ".what_if.executed.ipynb").exists()
-    assert not (out_root / "what_if" / "default" / "what_if.html").exists()
+    assert (out_root / "what_if" / "default" / ".what_if_default_zh.executed.ipynb").exists()
+    assert not (out_root / "what_if" / "default" / "what_if_default_zh.html").exists()
 
 
 def test_the_console_shows_no_kernel_warning(demo_store, tmp_path):
@@ -109,5 +114,6 @@ def test_the_console_shows_no_kernel_warning(demo_store, tmp_path):
     for noise in ("without encryption", "IPKernelApp", "WARNING", "Warning", "Traceback"):
         assert noise not in console, console[-3000:]
     html = Path(run.stdout.strip().splitlines()[-1])
-    assert html == tmp_path / "outputs" / "what_if" / "default" / "what_if.html"
+    # the base week resolved (the last complete week of the demo), as the folder and the name
+    assert html == tmp_path / "outputs" / "what_if" / "2026-W47" / "what_if_2026-W47_zh.html"
     assert html.exists()

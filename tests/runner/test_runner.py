@@ -18,7 +18,8 @@ def weekly_zh(demo_store, tmp_path_factory):
 
 def test_weekly_path_and_default_week(weekly_zh):
     html, _, out = weekly_zh
-    assert html == out / "weekly" / WEEK / "weekly.html"
+    assert html == out / "weekly" / WEEK / f"weekly_{WEEK}_zh.html"
+    assert html.with_suffix(".xlsx").exists()  # the workbook beside it, the same name
 
 
 def test_weekly_html_has_title_toc_charts_and_no_code(weekly_zh):
@@ -26,7 +27,8 @@ def test_weekly_html_has_title_toc_charts_and_no_code(weekly_zh):
     assert f"<title>客服周报 {WEEK}</title>" in text
     assert f"客服周报 {WEEK}" in text and "2026-11-16 – 2026-11-22" in text
     assert 'href="#headline"' in text and 'id="headline"' in text
-    assert len(re.findall(r"<img [^>]*src=\"data:image/png;base64", text)) == 7  # 7 charts
+    # 8 charts: the sales bridge (issue 11, item 12) joined the 7 before
+    assert len(re.findall(r"<img [^>]*src=\"data:image/png;base64", text)) == 8
     for code in ("import ", "weekly.load", "WeeklyView", "display(", "charts.setup_style"):
         assert code not in text
     for noise in ("Traceback", "Warning", 'data-mime-type="application/vnd.jupyter.stderr"'):
@@ -73,7 +75,7 @@ def test_failed_run_keeps_the_last_good_report(weekly_zh, demo_store, tmp_path):
     with pytest.raises(runner.ReportError, match="executed notebook is kept"):
         runner.run("weekly", {"week": WEEK}, data_dir=broken, out_root=out, progress=False)
     assert html.read_text(encoding="utf-8") == text
-    assert (out / "weekly" / WEEK / ".weekly.executed.ipynb").exists()
+    assert (out / "weekly" / WEEK / f".weekly_{WEEK}_zh.executed.ipynb").exists()
 
 
 def test_html_exporter_drops_code_stderr_and_tagged_cells():

@@ -15,6 +15,7 @@ EXPECTED_DEFAULTS = {
     "slow_gap_s": 120, "slow_times": 3, "long_wait_s": 1200, "concurrency_window_s": 120,
     "followup_days": 3, "after_sales_lookback_days": 15, "sla_answer_s": 180,
     "sla_hours": [8, 24], "platform_hours": [8, 23], "platform_cap_s": 600,
+    "chase_per_agent": 20,
 }
 
 
@@ -72,3 +73,10 @@ def test_parse_overrides_types_values_as_yaml():
                    "g": "x=y"}
     with pytest.raises(ParamError):
         parse_overrides(["novalue"])
+
+
+def test_chase_per_agent_is_a_whole_number_of_at_least_one():
+    assert load_shop_params(chase_per_agent=5)["chase_per_agent"] == 5
+    for bad in (0, -1, True, "many", 2.5):
+        with pytest.raises(ParamError, match="chase_per_agent"):
+            load_shop_params(chase_per_agent=bad)

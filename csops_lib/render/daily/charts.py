@@ -89,7 +89,7 @@ def funnel(agents: pd.DataFrame, lang: str):
             if c in df.columns and pd.to_numeric(df[c], errors="coerce").notna().any()]
     long = df.melt(id_vars="agent", value_vars=cols, var_name="what", value_name="n")
     long["n"] = pd.to_numeric(long["n"], errors="coerce").astype("float64")
-    long["what"] = long["what"].map(lambda c: label("daily_orders_credited" if c == "orders"
+    long["what"] = long["what"].map(lambda c: label("orders_credited" if c == "orders"
                                                     else c, lang))
     fig, ax = plt.subplots(figsize=(CHART_W, 3.4))
     sns.barplot(data=long, x="agent", y="n", hue="what", ax=ax,
@@ -117,7 +117,7 @@ def response(sessions: pd.DataFrame, day, slow_gap_s: float, lang: str):
                 color="#b8c4d6", fliersize=2, width=0.6)
     ax.axvline(float(slow_gap_s), color="C3", lw=1, ls="--",
                label=f"{label('daily_slow_line', lang)} {slow_gap_s:.0f}s")
-    ax.legend(loc="lower right", frameon=False, fontsize=8)
+    ax.legend(loc="upper right", bbox_to_anchor=(1.0, -0.16), frameon=False, fontsize=8)
     ax.set(title=label("daily_response_distribution", lang), ylabel="",
            xlabel=f"{label('first_response_s', lang)} (≤ {cap:.0f})")
     sns.despine(ax=ax)

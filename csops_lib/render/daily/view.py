@@ -121,11 +121,46 @@ class DailyView:
         star = key == "inquiry_conversion" and self.data.provisional
         return self._t(key) + (" *" if star else "")
 
+    def _age_text(self) -> str:
+        """How long after the day began the data end, in whole hours (``24 小时``)."""
+        hours = round(self.data.age.total_seconds() / 3600) if self.data.age is not None else 0
+        return sentence("daily_age_hours", self.lang, h=hours)
+
+    def headline_caption(self, frame: pd.DataFrame) -> str | None:
+        """The provisional conversion's footnote: what its median is (like for like), or that
+        it is not yet comparable."""
+        basis = dict(zip(frame["key"], frame["basis"], strict=True)).get("inquiry_conversion")
+        days = int(self.data.params["followup_days"])
+        if basis == "same_age":
+            return sentence("daily_conversion_same_age_note", self.lang, days=days,
+                            age=self._age_text())
+        if basis == "not_comparable":
+            return sentence("daily_conversion_not_comparable", self.lang, days=days)
+        return None
+
+    def promo_notes(self) -> list[str]:
+        """The lines saying the day is a promo and which promo days the comparison period
+        held (left out of the medians and anomaly baselines)."""
+        out = []
+        today = self.data.promo_today()
+        if today is not None:
+            out.append(sentence("daily_promo_today", self.lang, name=today))
+        held = self.data.promos_in_comparison()
+        if len(held):
+            days = [f"{name} {', '.join(f'{d:%m-%d}' for d in g.index)}"
+                    for name, g in held.groupby(held, sort=False)]
+            out.append(sentence("daily_promo_in_base", self.lang,
+                                days=self._t("list_separator").join(days)))
+        return out
+
     def headline_table(self):
-        """The day against the same weekday of the 4 weeks before."""
+        """The day against the same weekday of the 4 weeks before (promo days left out)."""
+        frame = self.frame("headline")
         rows = []
-        for r in self.frame("headline").itertuples(index=False):
-            if pd.isna(r.change):
+        for r in frame.itertuples(index=False):
+            if r.basis == "not_comparable":
+                change = self._t("daily_not_comparable")
+            elif pd.isna(r.change):
                 change = formats.MISSING
             elif r.kind == "rate":
                 change = f"{r.change * 100:+.1f} {self._t('daily_points')}"
@@ -136,13 +171,26 @@ class DailyView:
                          "daily_day": formats.fmt(r.value, r.kind),
                          "daily_avg_weekday": formats.fmt(r.base, r.kind),
                          "daily_vs_avg": change})
-        caption = self._t("provisional_note") if self.data.provisional else None
-        return html.table(pd.DataFrame(rows), {}, self.lang, caption=caption)
+        table = html.table(pd.DataFrame(rows), {}, self.lang,
+                           caption=self.headline_caption(frame))
+        notes = self.promo_notes()
+        return html.join(table, *[self._note(n) for n in notes]) if notes else table
 
     def _headline_sheet(self, frame: pd.DataFrame) -> pd.DataFrame:
-        return pd.DataFrame({"metric": [self._headline_name(k) for k in frame["key"]],
-                             "daily_day": frame["value"].astype("float64"),
-                             "daily_avg_weekday": frame["base"].astype("float64")})
+        """The headline as numbers, with the notes the page shows under it: the promo days
+        left out (first row) and the provisional conversion's comparison (its row)."""
+        notes = [""] * len(frame)
+        if len(frame):
+            notes[0] = " ".join(self.promo_notes())
+        caption = self.headline_caption(frame)
+        for i, key in enumerate(frame["key"]):
+            if key == "inquiry_conversion" and caption:
+                notes[i] = caption
+        out = pd.DataFrame({"metric": [self._headline_name(k) for k in frame["key"]],
+                            "daily_day": frame["value"].astype("float64"),
+                            "daily_avg_weekday": frame["base"].astype("float64"),
+                            "daily_note": notes})
+        return out if any(notes) else out.drop(columns="daily_note")
 
     # ------------------------------------------------------------------ anomalies
     def _anomaly_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -184,6 +232,7 @@ class DailyView:
                              suffix={"inquiry_conversion": " *"} if self.data.provisional
                              else None)
         last = len(df) - 1
+        styler = styler.set_properties(subset=[self._t("agent")], **{"white-space": "nowrap"})
         return styler.apply(lambda r: ["font-weight: bold" if r.name == last else ""
                                        for _ in r], axis=1)
 
@@ -211,21 +260,27 @@ class DailyView:
         return []
 
     def chase_section(self) -> list:
-        """Summary line, count per agent, and the most urgent rows."""
+        """Summary line, counts per agent, and a few masked examples (the buyers themselves
+        are on the agents' chase sheets, ``csops chase``)."""
         note = self._needs_messages("daily_chase")
         if note is not None:
             return [note]
         c = self.data.chase
         if c.empty:
             return [self._note(self._t("daily_chase_none"))]
-        by_agent = daily.chase_by_agent_frame(self.data)
+        by_agent = self.frame("daily_chase")
+        tot = by_agent.iloc[-1]
         parts = [self._note(sentence("daily_chase_summary", self.lang, n=len(c),
                                      k=self.data.settings["max_chases"],
-                                     t=int(by_agent["last_day_tomorrow"].iloc[-1]))),
+                                     t=int(tot["last_day_tomorrow"]),
+                                     cap=self.data.params["chase_per_agent"],
+                                     s=int(tot["chase_on_sheet"]))),
                  self._table(by_agent, "daily_chase")]
-        rows = int(self.data.settings["list_rows"])
-        return parts + self._first_rows(len(c)) + [
-            self._table(self.frame("daily_chase").head(rows), "daily_chase")]
+        examples = daily.chase_examples_frame(self.data)
+        if len(examples):
+            parts += [self._note(sentence("daily_chase_examples", self.lang, k=len(examples))),
+                      self._table(examples, "daily_chase")]
+        return parts
 
     def reminder_section(self) -> list:
         r = self.data.due
@@ -257,13 +312,13 @@ class DailyView:
         return pd.DataFrame(rows, columns=["metric", "definition"])
 
     def thresholds_frame(self) -> pd.DataFrame:
+        """The thresholds and settings used: parameter (the key ``--param`` takes), value
+        (``automatic`` for none), and what it means, in the report's language."""
         t = daily.thresholds_frame(self.data)
-        return t.assign(value=t["value"].map(lambda v: self._t("auto") if pd.isna(v) else v))
-
-    def appendix_frame(self) -> pd.DataFrame:
-        """The definitions (metric, definition) and then the thresholds (setting, value)."""
-        return pd.concat([self.definitions_frame(), self.thresholds_frame().set_axis(
-            ["metric", "definition"], axis=1)], ignore_index=True)
+        return t.assign(
+            parameter_value=t["parameter_value"].map(
+                lambda v: self._t("auto") if pd.isna(v) else v),
+            meaning=[self._t(f"param_{k}") for k in t["parameter"]])
 
     def appendix(self) -> HTML:
         """The metric definitions and the thresholds this report used."""
@@ -276,7 +331,8 @@ class DailyView:
         """The workbook's sheets (raw values, labelled columns), from the registry: sheet
         name → DataFrame, one per available section with a sheet (an empty list keeps its
         header row, so the workbook's layout does not change from day to day). The chase and
-        reminder lists are complete here."""
+        reminder list is complete here; the chase list is its counts per agent (the buyers are
+        on the agents' chase sheets only)."""
         present = {"headline": self._headline_sheet, "daily_anomalies": self._anomaly_rows}
         out = {}
         for section in SECTIONS:
@@ -286,7 +342,8 @@ class DailyView:
             key = section.key
             frame = present[key](frame) if key in present else localize(frame, self.lang)
             out[self._t(key)] = frame.rename(columns=lambda c: self._t(str(c)))
-        out[self._t("appendix")] = self.appendix_frame().rename(columns=self._t)
+        out[self._t("appendix")] = self.definitions_frame().rename(columns=self._t)
+        out[self._t("daily_thresholds")] = self.thresholds_frame().rename(columns=self._t)
         return out
 
     def _excel_formats(self) -> dict[str, str]:
@@ -295,8 +352,9 @@ class DailyView:
             for column, kind in section.kinds.items():
                 fmts[self._t(column)] = (kind if kind in excel.NUMBER_FORMATS
                                          else formats.EXCEL_FORMATS[kind])
-        fmts[self._t("metric")] = "text"
-        fmts[self._t("definition")] = "text"
+        for key in ("metric", "definition", "parameter", "parameter_value", "meaning",
+                    "daily_note"):
+            fmts[self._t(key)] = "text"
         return fmts
 
     def write_xlsx(self, path: str | Path) -> Path:

@@ -39,9 +39,12 @@ def capacity_chart(view):
     over = cap["over_capacity"].fillna(False).astype(bool).to_numpy()
     ax.bar(x, cap["peak_concurrent"].astype("float64"),
            color=np.where(over, "C3", "C0"), label=view._t("peak_concurrent"))
+    k = view.settings["concurrency"]
     ax.step(x, cap["capacity"], where="mid", color="black", linewidth=1.8,
-            label=f"{view._t('capacity')} "
-                  f"({view._t('agents_on_shift')} × {view.settings['concurrency']})")
+            label=f"{view._t('capacity')} ({view._t('agents_on_shift')} × {k})")
+    ax.step(x, cap["needed_online"].astype("float64") * k, where="mid", color="C2",
+            linewidth=1.6, linestyle="--",
+            label=f"{view._t('promo_capacity_planned')} ({view._t('needed_online')} × {k})")
     if view.data.n_days == 1:
         ticks = [(i, f"{int(h):02d}:00") for i, h in enumerate(cap["hour"]) if h % 2 == 0]
     else:
@@ -49,7 +52,8 @@ def capacity_chart(view):
                  enumerate(zip(cap["date"], cap["hour"], strict=True)) if h % 6 == 0]
     ax.set_xticks([i for i, _ in ticks], [s for _, s in ticks], rotation=0, fontsize=8)
     ax.set(title=view._t("promo_capacity"), ylabel=view._t("promo_customers"))
-    ax.legend(loc="upper left", fontsize=8)
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.3)  # room for the legend above the bars
+    ax.legend(loc="upper left", fontsize=8, ncol=3)
     return _done(fig)
 
 
@@ -71,7 +75,8 @@ def wave_chart(view):
                       zip(d["date"], d["phase"], strict=True)], fontsize=7)
     ax.set(title=view._t("promo_wave") + view._t("promo_wave_ratio_suffix"),
            ylabel=view._t("sessions"))
-    ax.legend(fontsize=8)
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.1)  # room for the ratio labels
+    ax.legend(fontsize=8, loc="upper left")
     return _done(fig)
 
 
@@ -87,5 +92,6 @@ def staffing_chart(view):
             label=view._t("agents_on_shift") + f" ({view._t('promo_window')})")
     ax.set(title=view._t("promo_staffing"), xlabel=view._t("hour"),
            ylabel=view._t("headcount"), xticks=range(0, 24, 2))
-    ax.legend(fontsize=8, loc="upper left")
+    ax.set_ylim(0, ax.get_ylim()[1] * 1.3)  # room for the legend above the bars
+    ax.legend(fontsize=8, loc="upper left", ncol=3)
     return _done(fig)

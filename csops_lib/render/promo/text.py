@@ -7,7 +7,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from csops_lib.render import html
-from csops_lib.render.formats import MISSING, fmt
+from csops_lib.render.formats import MISSING, duration, fmt
 from csops_lib.reports import promo as rp
 
 
@@ -26,20 +26,27 @@ _ratio_text = ratio_text
 _join = html.join
 
 
+def _need(view, r) -> str:
+    """THE staffing answer of one hour in the words the staffing plan uses."""
+    return view._s("promo_need", online=f"{r.needed_online:.0f}", roster=f"{r.needed_roster:.0f}",
+                   gap=f"{r.gap:.0f}")
+
+
 def capacity_summary(view) -> HTML:
-    """Hours over the capacity of the staff on shift, the three tightest listed."""
+    """Hours over the capacity of the staff on shift, the three tightest listed with the
+    hour's staffing answer (the same numbers as the staffing plan)."""
     cap = view.frame("promo_capacity")
     over = cap[cap["over_capacity"].fillna(False).astype(bool)]
     if over.empty:
         return _join(html.paragraphs([view._t("promo_capacity_ok")]), view.note("capacity"))
     one_day = view.data.n_days == 1
     items = []
-    worst = over.sort_values(["extra_agents", "peak_concurrent"], ascending=False).head(3)
+    worst = over.sort_values(["gap", "peak_concurrent"], ascending=False).head(3)
     for r in worst.itertuples(index=False):
         when = _hm(r.hour) if one_day else f"{r.date:%m-%d} {_hm(r.hour)}"
         items.append(view._s("promo_capacity_item", when=when, peak=int(r.peak_concurrent),
-                             agents=int(r.agents_on_shift), capacity=int(r.capacity),
-                             extra=int(r.extra_agents)))
+                             agents=f"{r.agents_on_shift:.0f}", capacity=f"{r.capacity:.0f}",
+                             need=_need(view, r)))
     when = view._ranges_text(over["hour"]) if one_day else view._t("list_separator").join(
         f"{d:%m-%d} {_hm(h)}" for d, h in zip(over["date"], over["hour"], strict=True))
     head = view._s("promo_capacity_head", n=len(cap), over=len(over),
@@ -59,7 +66,8 @@ def no_agent_hours(view) -> HTML:
         day = "" if view.data.n_days == 1 else f"{pd.Timestamp(r.date):%m-%d} "
         end = r.end_hour if r.end_hour <= 24 else r.end_hour - 24
         wait = r.first_response_p50_s
-        extra = "" if pd.isna(wait) else view._s("promo_waiting_wait", minutes=f"{wait / 60:,.0f}")
+        extra = "" if pd.isna(wait) else view._s("promo_waiting_wait",
+                                                 wait=duration(wait, view.lang))
         items.append(view._s("promo_waiting_item", span=f"{day}{_hm(r.start_hour)}–{_hm(end)}",
                              hours=r.hours, messages=f"{int(r.customer_messages):,}",
                              customers=f"{int(r.customers_max):,}", wait=extra))
@@ -104,8 +112,8 @@ def staffing_summary(view) -> HTML:
     peak = plan.loc[plan["needed_roster"].astype("float64").idxmax()]
     short = plan[plan["gap"] > 0]
     lines = [view._s("promo_staffing_peak", hour=_hm(peak["hour"]),
-                     online=int(peak["needed_online"]), roster=int(peak["needed_roster"]),
-                     on_shift=f"{peak['agents_on_shift']:.0f}")]
+                     on_shift=f"{peak['agents_on_shift']:.0f}",
+                     need=_need(view, peak))]
     lines.append(view._s("promo_staffing_short", hours=view._ranges_text(short["hour"]))
                  if len(short) else view._t("promo_staffing_enough"))
     lines.append(view._s("promo_staffing_hours",

@@ -11,13 +11,14 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 from IPython.display import HTML
+from openpyxl import Workbook
 
 from csops_lib.metrics.promo import hour_ranges
 from csops_lib.render import html
-from csops_lib.render.excel import write_workbook
-from csops_lib.render.formats import MISSING, fmt
+from csops_lib.render.excel import save_atomic, sheet_names, write_sheet
+from csops_lib.render.formats import EXCEL_FORMATS, MISSING, fmt
 from csops_lib.render.formats import weekday as weekday_names
-from csops_lib.render.labels import definition, has_definition, label, relabel, sentence
+from csops_lib.render.labels import definition, has, has_definition, label, relabel, sentence
 from csops_lib.render.promo import charts, text
 from csops_lib.reports import promo as rp
 from csops_lib.reports.promo import PromoData
@@ -131,6 +132,38 @@ class PromoView:
             rows.append(row)
         return pd.DataFrame(rows)
 
+    def headline(self) -> HTML:
+        """The boss's first screen: the sales multiple, the PK winner, the biggest gap."""
+        h = rp.headline(self.data)
+        sep = self._t("list_separator")
+        lines = [self._s("promo_hl_sales", sales=fmt(h["sales"], "money0"),
+                         multiple=fmt(h["sales_multiple"], "score"),
+                         baseline=fmt(h["sales_baseline"], "money0"),
+                         conversion=fmt(h["conversion"], "rate"),
+                         points=fmt(h["conversion_points"], "points"))]
+        if h["winners"]:
+            by = self.settings["pk_by"]
+            what = self._t(f"{by}_attainment") if h["pk_on_attainment"] else self._t(by)
+            kind = "rate" if h["pk_on_attainment"] else ("money0" if by == "sales" else "count")
+            lines.append(self._s("promo_hl_pk", names=sep.join(self._team(t) for t in
+                                                                 h["winners"]),
+                                 what=what, score=fmt(h["pk_score"], kind)))
+        if h["gap"] > 0:
+            lines.append(self._s("promo_hl_gap", hour=_hm(h["gap_hour"]),
+                                 online=f"{h['gap_online']:.0f}",
+                                 roster=f"{h['gap_roster']:.0f}",
+                                 on_shift=f"{h['gap_on_shift']:.0f}", gap=f"{h['gap']:.0f}",
+                                 n=h["short_hours"]))
+        else:
+            lines.append(self._t("promo_staffing_enough"))
+        return html.paragraphs(lines, tag="li", style="font-size:1.1em")
+
+    def _change(self, row) -> str:
+        """×multiple for counts and money, percentage points for rates."""
+        if pd.notna(row["change_points"]):
+            return fmt(row["change_points"], "points")
+        return fmt(row["multiple"], "multiple")
+
     def overview_table(self):
         ov = self.frame("promo_overview").set_index("metric")
         prov = self.data.provisional
@@ -138,8 +171,7 @@ class PromoView:
         table = self._metric_rows(
             f, rp.OVERVIEW_KINDS, {"promo": "promo_window", "baseline": "promo_baseline"},
             {"inquiry_conversion"} if prov else set(),
-            (self._t("promo_multiple"), lambda _f, k, _kind: fmt(ov.loc[k, "multiple"],
-                                                                  "multiple")))
+            (self._t("promo_change"), lambda _f, k, _kind: self._change(ov.loc[k])))
         return html.table(table, {}, self.lang, relabel=False,
                           caption=self._t("provisional_note") if prov else None)
 
@@ -177,6 +209,14 @@ class PromoView:
         att = [self._t("orders_attainment"), self._t("sales_attainment")]
         return styled.map(lambda v: "color: #2e7d32; font-weight: bold"
                           if isinstance(v, float) and v >= 1 else "", subset=att)
+
+    def after_sales_table(self):
+        a = self.frame("promo_after_sales")
+        if a is None or a.empty:
+            return html.paragraphs([self._t("promo_after_sales_none")])
+        a = a.assign(team=[self._team(x) for x in a["team"]])
+        return html.table(a, rp.AFTER_SALES_KINDS, self.lang,
+                          caption=self._t("promo_after_sales_note"))
 
     def leaderboard_table(self):
         lb = self.frame("promo_leaderboard")
@@ -226,10 +266,11 @@ class PromoView:
     def staffing_table(self):
         plan = self.frame("promo_staffing")
         plan = plan.assign(hour=[_hm(h) for h in plan["hour"]])
-        cols = ["hour", "sessions", "peak_concurrent", "agents_on_shift", "needed_online",
-                "needed_roster", "gap", "service_level"]
+        cols = ["hour", "sessions", "erlang_online", "peak_concurrent", "peak_online",
+                "needed_online", "needed_roster", "agents_on_shift", "gap", "service_level"]
         kinds = {k: v for k, v in rp.STAFFING_KINDS.items() if k != "hour"}
-        kinds["sessions"] = "count" if self.data.n_days == 1 else "number"
+        kinds["sessions"] = "count" if self.data.n_days == 1 else "number1"
+        kinds["agents_on_shift"] = kinds["gap"] = "count" if self.data.n_days == 1 else "number1"
         styled = html.table(plan[cols], kinds, self.lang)
         return styled.map(lambda v: "color: #c62828; font-weight: bold"
                           if isinstance(v, (int, float)) and v > 0 else "",
@@ -250,22 +291,38 @@ class PromoView:
     def appendix(self):
         """Definitions of the metrics the shown sections use, the report's notes, and every
         setting and threshold in force."""
-        rows = [{"metric": self._t(k), "definition": definition(k, self.lang, **self.data.params)}
+        values = self._values()
+        rows = [{"metric": self._t(k.removeprefix("promo_def_")),
+                 "definition": definition(k, self.lang, **values)}
                 for k in rp.SECTIONS.defined(self.data) if has_definition(k)]
         rows += [{"metric": self._t(title), "definition": self.note_text(key[len("promo_note_"):])}
                  for key, title in NOTES]
+        return html.table(pd.DataFrame(rows), {}, self.lang)
+
+    def parameters(self):
+        """Every setting and shop threshold in force: name, meaning (translated), value."""
         settings = {k: v for k, v in self.settings.items() if k != "aht_source"}
         settings["aht_s"] = round(float(settings["aht_s"]), 1)
-        rows += [{"metric": k, "definition": self._t("auto") if v is None else str(v)}
-                 for k, v in {**settings, **self.data.params}.items() if k != "data_dir"]
-        return html.table(pd.DataFrame(rows), {}, self.lang)
+        rows = []
+        for k, v in {**settings, **self.data.params}.items():
+            if k == "data_dir":
+                continue
+            key = f"promo_param_{k}" if k in settings else f"param_{k}"
+            rows.append({"parameter": k, "meaning": self._t(key) if has(key) else MISSING,
+                         "parameter_value": self._t("auto") if v is None else str(v)})
+        return html.table(pd.DataFrame(rows), {}, self.lang,
+                          caption=self._t("weekly_thresholds"))
 
     def _sheet(self, key: str, frame: pd.DataFrame) -> pd.DataFrame:
         """A section's frame as shown in the workbook: keys of values turned into labels."""
         if key == "promo_overview":
-            frame = frame.assign(metric=[self._t(k) for k in frame["metric"]]).rename(
-                columns={"promo": "promo_window", "baseline": "promo_baseline",
-                         "multiple": "promo_multiple"})
+            # one change column: ×multiple for counts and money, points (× 100) for rates
+            change = frame["multiple"].where(frame["change_points"].isna(),
+                                             frame["change_points"] * 100)
+            frame = pd.DataFrame({"metric": [self._t(k) for k in frame["metric"]],
+                                  "promo_window": frame["promo"],
+                                  "promo_baseline": frame["baseline"],
+                                  "promo_change": change})
         if "phase" in frame.columns:
             frame = frame.assign(phase=[self._phase(x) for x in frame["phase"]]).rename(
                 columns={"phase": "promo_phase"})
@@ -273,25 +330,66 @@ class PromoView:
             frame = frame.assign(team=[self._team(x) for x in frame["team"]])
         return frame
 
-    def tables(self) -> dict[str, pd.DataFrame]:
-        """The workbook's sheets (from the registry), labelled in the report's language."""
-        sheets = rp.SECTIONS.sheets(self.data)
-        return {self._t(k): relabel(self._sheet(k, sheets[k][0]), self.lang)
-                for k in rp.SHEET_ORDER if k in sheets}
+    def _leaderboard_sheet(self) -> pd.DataFrame:
+        lb = rp.leaderboard_long(self.data)
+        return lb.rename(columns={"until": "promo_until", "value": self.settings["pk_by"]})
 
-    def _kinds(self) -> dict[str, str]:
-        out = {"promo_multiple": "multiple"}
-        for _, kinds in rp.SECTIONS.sheets(self.data).values():
-            out.update(kinds)
-        return {self._t(k): v for k, v in out.items()
-                if k not in ("sessions", "date", "hour")}
+    def _sheet_kinds(self) -> dict[str, dict[str, str]]:
+        """Per sheet key: label → format kind of each column."""
+        out = {}
+        for key, (_, kinds) in rp.SECTIONS.sheets(self.data).items():
+            shown = {**kinds, "promo_phase": "text", "team": "text", "agent": "text"}
+            out[key] = {self._t(k): v for k, v in shown.items() if has(k)}
+        by = self.settings["pk_by"]
+        out["promo_leaderboard"] = {self._t("promo_until"): "datetime", self._t("rank"): "count",
+                                    self._t(by): "money" if by == "sales" else "count"}
+        return out
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The workbook's sheets (from the registry, then the hourly leaderboard), labelled in
+        the report's language, keyed by section key."""
+        sheets = rp.SECTIONS.sheets(self.data)
+        out = {k: relabel(self._sheet(k, sheets[k][0]), self.lang)
+               for k in rp.SHEET_ORDER if k in sheets}
+        lb = self._leaderboard_sheet()
+        if len(lb):
+            out["promo_leaderboard"] = relabel(lb, self.lang)
+        return out
 
     def write_workbook(self, path: str | Path) -> Path | None:
-        """Write :meth:`tables` to ``path`` (.xlsx); an empty path writes nothing."""
+        """Write :meth:`tables` to ``path`` (.xlsx), one sheet per section, Chinese (or
+        English) headers and number formats by kind (rates as %, counts whole, money in
+        yuan); the overview's rows take their metric's format. An empty path writes nothing."""
         if not path:
             return None
-        return write_workbook(path, self.tables(), lang=self.lang,
-                              title=f"{self._t('promo_title')} {self.data.promo['display_name']}")
+        tables = self.tables()
+        kinds = self._sheet_kinds()
+        title = f"{self._t('promo_title')} {self.data.promo['display_name']}"
+        wb = Workbook()
+        wb.remove(wb.active)
+        for name, (key, df) in zip(sheet_names([self._t(k) for k in tables]), tables.items(),
+                                   strict=True):
+            formats = {c: EXCEL_FORMATS[k] for c, k in kinds.get(key, {}).items()
+                       if c in df.columns}
+            layout = write_sheet(wb.create_sheet(name), df, formats=formats, lang=self.lang,
+                                 title=title)
+            if key == "promo_overview":
+                self._format_overview(wb[name], layout)
+        return save_atomic(wb, path)
+
+    def _format_overview(self, ws, layout) -> None:
+        """The overview sheet's rows are metrics of different kinds: each row's values take
+        its metric's format; the change is ×multiple, or percentage points for rates."""
+        ov = self.frame("promo_overview")
+        cols = [layout.columns[self._t(k)] for k in ("promo_window", "promo_baseline")]
+        change = layout.columns[self._t("promo_change")]
+        for i, metric in enumerate(ov["metric"]):
+            row = layout.first_data_row + i
+            for c in cols:
+                ws[f"{c}{row}"].number_format = EXCEL_FORMATS[rp.OVERVIEW_KINDS[metric]]
+            ws[f"{change}{row}"].number_format = (
+                '+0.0" pt";-0.0" pt";0.0" pt"' if metric in rp.RATE_METRICS
+                else EXCEL_FORMATS["multiple"])
 
 
 def load(data_dir, promo: str | None = None, *, lang: str = "zh",

@@ -2,14 +2,21 @@
 each taking the view (a WeeklyView: its data and language) and returning a closed matplotlib figure."""
 from __future__ import annotations
 
+import re
+import textwrap
+
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from csops_lib.render.charts import legend_outside
 from csops_lib.render.formats import WEEKDAYS
 from csops_lib.reports.weekly import frames
+
+#: colours of the bridge's parts (volume, conversion, value, not split)
+PART_COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#b0b0b0")
 
 
 def _done(fig):
@@ -43,7 +50,7 @@ def daily_sales(view):
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set(title=f"{view.t('daily_sales')} · {view.t('sales')}", xlabel="",
            ylabel=view.t("sales"))
-    ax.legend(title="")
+    legend_outside(ax)
     sns.despine(ax=ax)
     return _done(fig)
 
@@ -66,7 +73,8 @@ def conversion(view):
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
     title = view.t("inquiry_conversion") + (" *" if view.provisional else "")
     ax.set(title=title, xlabel="", ylabel="")
-    ax.legend(title="", loc="lower right", fontsize=8)
+    handles, names_ = ax.get_legend_handles_labels()  # this period first, as in the bars
+    legend_outside(ax, handles=handles[::-1], labels=names_[::-1])
     sns.despine(ax=ax)
     return _done(fig)
 
@@ -90,7 +98,7 @@ def attribution(view):
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set(ylabel=view.t("sales"))
     ax.set_ylim(0, max(bottom.max(), 1) * 1.15)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    legend_outside(ax)
     sns.despine(ax=ax)
     return _done(fig)
 
@@ -168,6 +176,86 @@ def response(view):
     ax.set(xlabel="", ylabel=view.t("first_response_s"))
     ax.set_ylim(bottom=0)
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
-    ax.legend(fontsize=8, loc="upper left")
+    legend_outside(ax)
     sns.despine(ax=ax)
+    return _done(fig)
+
+
+def _money(v: float) -> str:
+    return f"{'+' if v >= 0 else '−'}¥{abs(v):,.0f}"
+
+
+def _waterfall(view, ax, shop) -> None:
+    """Previous sales → + each factor's part → this period's sales."""
+    names = [view.tp("prev"), *[view.t(k) for k in shop["factor"].iloc[:3]], view.tp("this")]
+    before, after = shop["before"].iloc[-1], shop["after"].iloc[-1]
+    parts = shop["contribution"].iloc[:3].to_numpy(dtype=float)
+    lows, heights, colours = [0.0], [before], ["#b8c4d6"]
+    level = before
+    for part in parts:
+        lows.append(min(level, level + part))
+        heights.append(abs(part))
+        colours.append("#55a868" if part >= 0 else "#c44e52")
+        level += part
+    lows.append(0.0)
+    heights.append(after)
+    colours.append("C0")
+    x = np.arange(len(names))
+    ax.bar(x, heights, bottom=lows, color=colours, width=0.6)
+    texts = [f"¥{before:,.0f}", *[_money(v) for v in parts], f"¥{after:,.0f}"]
+    for xi, low, h, label in zip(x, lows, heights, texts, strict=True):
+        ax.text(xi, low + h, label, ha="center", va="bottom", fontsize=7.5)
+    short = [re.sub(r"\s*[(（][^()（）]*[)）]$", "", n) for n in names]  # no "(yuan)"
+    # wide characters (CJK) need a narrower line than Latin words
+    ax.set_xticks(x, [textwrap.fill(n, 8 if re.search("[\u3000-\u9fff]", n) else 16)
+                      for n in short], fontsize=8)
+    top = max(before, after, *(np.array(lows) + np.array(heights)))
+    floor = min(lows[1:-1] + [before, after])
+    ax.set_ylim(max(0.0, floor - (top - floor) * 0.6), top * 1.06)
+    ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.set(title=view.t("sales"), ylabel="")
+
+
+def _agent_parts(view, ax, agents) -> None:
+    """Each agent's change of agent-served sales: the parts stacked (rises right, falls
+    left) and the change as a black mark."""
+    rows = agents[~agents["is_total"].astype(bool)].iloc[::-1]
+    y = np.arange(len(rows))
+    right, left = np.zeros(len(rows)), np.zeros(len(rows))
+    for key, colour in zip(frames.AGENT_PARTS, PART_COLOURS, strict=True):
+        vals = rows[key].fillna(0.0).to_numpy(dtype=float)
+        if key == "bridge_unsplit" and not vals.any():
+            continue
+        pos, neg = np.clip(vals, 0, None), np.clip(vals, None, 0)
+        ax.barh(y, pos, left=right, color=colour, height=0.6, label=view.t(key))
+        ax.barh(y, neg, left=left, color=colour, height=0.6)
+        right += pos
+        left += neg
+    ax.scatter(rows["sales_delta"], y, marker="D", color="black", s=14, zorder=3,
+               label=view.t("sales_delta"))
+    ax.axvline(0, color="#555", linewidth=0.8)
+    ax.set_yticks(y, rows["agent"].astype(str).tolist(), fontsize=8)
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.tick_params(axis="x", labelsize=7.5)
+    ax.set(title=view.t("weekly_bridge_agents"), xlabel="", ylabel="")
+
+
+def bridge(view):
+    """The sales bridge: the shop's sales from the previous period to this one through the
+    visitors, conversion and value parts (top), and each agent's change of agent-served
+    sales split into inquiries, conversion and value (below)."""
+    shop = frames.bridge_shop_frame(view.data)
+    agents = frames.bridge_agent_frame(view.data)
+    panels = [p for p, f in (("shop", shop), ("agents", agents)) if not f.empty]
+    heights = [3.0 if p == "shop" else 0.3 * len(agents) + 1.2 for p in panels]
+    fig, axes = plt.subplots(len(panels), 1, figsize=(9, sum(heights) + 0.6 * len(panels)),
+                             squeeze=False, gridspec_kw={"height_ratios": heights})
+    for ax, panel in zip(axes[:, 0], panels, strict=True):
+        if panel == "shop":
+            _waterfall(view, ax, shop)
+        else:
+            _agent_parts(view, ax, agents)
+            legend_outside(ax, where="below")
+        sns.despine(ax=ax)
+    fig.tight_layout()
     return _done(fig)

@@ -40,15 +40,38 @@ def metric_name(view, key: str) -> str:
     return name + " *" if key == "inquiry_conversion" and view.provisional else name
 
 
+def promo_notes(view) -> list[str]:
+    """Which compared periods held a promo: this one, the previous one (its changes are not
+    coloured), and the promo days the average leaves out."""
+    d, notes, sep = view.data, [], view.t("list_separator")
+    names = frames.promos_in(d, 0)
+    if names:
+        notes.append(sentence("weekly_promo_note", view.lang, period=view.tp("this"),
+                              names=sep.join(names)))
+    if prev_promo(view):
+        notes.append(sentence("weekly_promo_prev", view.lang, period=view.tp("prev"),
+                              names=sep.join(frames.promos_in(d, -1))))
+    left_out = d.promo_periods()
+    if left_out:
+        items = [sentence("weekly_promo_days", view.lang, period=d.period.shift(i).label,
+                          days=sep.join(f"{day:%m-%d}" for day in days),
+                          names=sep.join(frames.promos_in(d, i)))
+                 for i, days in left_out.items()]
+        notes.append(sentence("weekly_avg_promo", view.lang, avg=view.tp("avg"),
+                              items=sep.join(items)))
+    return notes
+
+
+def prev_promo(view) -> bool:
+    """Whether the previous period held a promo (then changes against it are not coloured:
+    they say more about the promo than about this period)."""
+    return view.data.covered(-1) and bool(frames.promos_in(view.data, -1))
+
+
 def headline_notes(view) -> list[str]:
-    """Promos in the periods compared, an incomplete period, a partial average, provisional
-    conversion."""
+    """Under the headline table: an incomplete period, a partial average, provisional
+    conversion (the promos are in the highlights just above)."""
     d, notes = view.data, []
-    for i, which in ((0, "this"), (-1, "prev")):
-        names = frames.promos_in(d, i)
-        if names:
-            notes.append(sentence("weekly_promo_note", view.lang, period=view.tp(which),
-                                  names=", ".join(names)))
     if d.data_end is not None and d.data_end < d.period.end:
         notes.append(sentence("weekly_partial_period", view.lang, end=f"{d.data_end:%Y-%m-%d}"))
     hist = d.covered_history
@@ -66,6 +89,7 @@ def headline_table(view):
     h = frames.headline_rows(view.data)
     cols = [view.tp("this"), view.tp("prev"), view.tp("avg"), view.tp("vs"),
             view.t("weekly_vs_avg")]
+    neutral = prev_promo(view)
     name_col = view.t("metric")
     rows, colours = [], []
     for r in h.itertuples():
@@ -73,7 +97,7 @@ def headline_table(view):
         rows.append([metric_name(view, r.key), fmt(r.this, kind), fmt(r.prev, kind),
                      fmt(r.avg, kind), change_text(view, r.vs_prev, r.pp),
                      change_text(view, r.vs_avg, r.pp)])
-        colours.append(["", "", "", "", colour(r.vs_prev, r.better, r.pp),
+        colours.append(["", "", "", "", "" if neutral else colour(r.vs_prev, r.better, r.pp),
                         colour(r.vs_avg, r.better, r.pp)])
     table = pd.DataFrame(rows, columns=[name_col, *cols])
     styles = pd.DataFrame(colours or np.empty((0, 6)), index=table.index,
@@ -82,7 +106,9 @@ def headline_table(view):
     styler = html.table(table, {}, view.lang, relabel=False,
                         caption=" ".join(notes) if notes else None)
     styler = styler.apply(lambda _: styles, axis=None)
-    return styler.set_properties(subset=cols, **{"text-align": "right"})
+    styler = styler.set_properties(subset=cols, **{"text-align": "right"})
+    # on a phone: metric, this period and the two changes (the prev / average values hide)
+    return html.phone_table(styler, wide=(2, 3))
 
 
 def highlights(view) -> HTML:
@@ -104,6 +130,12 @@ def highlights(view) -> HTML:
             vs_avg=view.t("weekly_vs_avg"),
             c_avg=change_text(view, get("sales", "vs_avg"), False),
             orders=fmt(get("paid_orders"), "count")))
+    notes = promo_notes(view)
+    if notes:  # right after the sales: what the comparisons mean
+        items.append(" ".join(notes))
+    line = bridge_sentence(view)
+    if line:
+        items.append(line)
     if "silent_share" in h.index and pd.notna(get("silent_share")):
         items.append(sentence("weekly_hl_silent", lang, share=fmt(get("silent_share"), "rate"),
                               agent=fmt(frames.agent_served(view.data), "money")))
@@ -129,3 +161,86 @@ def highlights(view) -> HTML:
             items.append(sentence("weekly_hl_question", lang, q=q["question"].iloc[0],
                                   n=int(q["messages"].iloc[0])))
     return html.paragraphs(items, tag="li")
+
+
+def signed_money(value) -> str:
+    """Yuan with a sign and no cents (a change or a contribution): +¥691, −¥1,352."""
+    return _signed_money(value)
+
+
+def _signed_money(value) -> str:
+    if pd.isna(value):
+        return MISSING
+    return ("+" if round(value) >= 0 else "−") + fmt(abs(value), "money0")
+
+
+def bridge_sentence(view) -> str:
+    """One sentence: the change of sales against the previous period and the part of each
+    factor (visitors, store conversion, sales per buyer-day); empty without a bridge."""
+    if not view.has("weekly_bridge"):
+        return ""
+    shop = frames.bridge_shop_frame(view.data)
+    if shop.empty:
+        return ""
+    rows = shop.set_index("factor")
+    rates = dict(frames.SHOP_FACTORS)
+
+    def part(key):
+        return (change_text(view, rows.at[key, "bridge_change"], rates.get(key, False)),
+                _signed_money(rows.at[key, "contribution"]))
+
+    (c_s, d_s), (c_u, p_u), (c_c, p_c), (c_v, p_v) = (
+        part(k) for k in ("sales", "uv", "store_conversion", "bridge_buyer_value"))
+    return sentence("weekly_hl_bridge", view.lang, vs_prev=view.tp("vs"), c_sales=c_s,
+                    d_sales=d_s, c_uv=c_u, p_uv=p_u, c_conv=c_c, p_conv=p_c, c_val=c_v,
+                    p_val=p_v)
+
+
+def bridge_tables(view) -> list:
+    """The shop's bridge (one row per factor: previous, this, change, contribution; each row
+    formatted by its own kind) and each agent's, then the note on the method."""
+    out = []
+    shop = frames.bridge_shop_frame(view.data)
+    if not shop.empty:
+        rates = dict(frames.SHOP_FACTORS)
+        kinds = {"uv": "count", "store_conversion": "rate", "bridge_buyer_value": "money",
+                 "sales": "money"}
+        rows = [[view.t(r.factor), fmt(r.before, kinds[r.factor]),
+                 fmt(r.after, kinds[r.factor]),
+                 change_text(view, r.bridge_change, rates.get(r.factor, False)),
+                 _signed_money(r.contribution)] for r in shop.itertuples()]
+        cols = [view.t("factor"), view.tp("prev"), view.tp("this"), view.tp("vs"),
+                view.t("contribution")]
+        table = pd.DataFrame(rows, columns=cols)
+        styler = html.table(table, {}, view.lang, relabel=False)
+        styler = styler.set_properties(subset=cols[1:], **{"text-align": "right"})
+        out.append(html.phone_table(styler, wide=(1, 2)))  # phone: factor, change, part
+    agents = frames.bridge_agent_frame(view.data)
+    if not agents.empty:
+        total = agents[agents["is_total"].astype(bool)].iloc[0]
+        split = total["bridge_unsplit"] == 0
+        caption = sentence("weekly_hl_bridge_agents_split" if split else
+                           "weekly_hl_bridge_agents", view.lang, vs_prev=view.tp("vs"),
+                           d=_signed_money(total["sales_delta"]),
+                           p1=_signed_money(total["bridge_from_inquiries"]),
+                           p2=_signed_money(total["bridge_from_conversion"]),
+                           p3=_signed_money(total["bridge_from_value"]),
+                           p4=_signed_money(total["bridge_unsplit"]))
+        out.append(html.note(caption))
+        out.append(view.table("weekly_bridge_agents", agents))
+    out.append(html.note(view.t("weekly_bridge_note")))
+    return out
+
+
+def param_value(view, key: str, value) -> str:
+    """A shop threshold's value with its unit (seconds, days, hours of the day); automatic
+    when not set."""
+    if value is None or value == "":
+        return view.t("auto")
+    if key.endswith("_s"):
+        return sentence("weekly_unit_seconds", view.lang, n=value)
+    if key.endswith("_days"):
+        return sentence("weekly_unit_days", view.lang, n=value)
+    if key.endswith("_hours") and isinstance(value, (list, tuple)) and len(value) == 2:
+        return sentence("weekly_unit_hours", view.lang, a=value[0], b=value[1])
+    return str(value)

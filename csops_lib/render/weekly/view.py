@@ -44,6 +44,7 @@ SHEETS = {
     "weekly_refund_reasons": "weekly_sheet_refund_reasons", "weekly_dsr": "weekly_sheet_dsr",
     "weekly_response": "weekly_sheet_response", "weekly_questions": "weekly_sheet_questions",
     "agents": "weekly_sheet_agents", "weekly_team": "weekly_sheet_team",
+    "weekly_bridge": "weekly_sheet_bridge", "weekly_bridge_agents": "weekly_sheet_bridge_agents",
 }
 #: sections whose table the HTML shows (below their chart, if any)
 HTML_TABLES = frozenset({"daily_sales", "weekly_attribution", "regions", "weekly_callbacks",
@@ -52,21 +53,35 @@ HTML_TABLES = frozenset({"daily_sales", "weekly_attribution", "regions", "weekly
 #: a grey note below the section, or a caption under its table
 NOTES = {"weekly_heatmap": "weekly_heatmap_note", "weekly_response": "weekly_response_note"}
 CAPTIONS = {"weekly_attribution": "weekly_attribution_note",
-            "weekly_questions": "weekly_questions_note"}
+            "weekly_questions": "weekly_questions_note",
+            "weekly_bridge_agents": "weekly_bridge_agents_note"}
 #: tables whose inquiry conversion is marked provisional (caption and ``*``)
 PROVISIONAL = frozenset({"agents", "weekly_team"})
 TOTAL_STYLE = {"weekly_callbacks": "font-weight: bold",
-               "weekly_team": "font-weight: bold; background: #eef3fa"}
+               "weekly_team": "font-weight: bold; background: #eef3fa",
+               "weekly_bridge_agents": "font-weight: bold"}
+#: money columns that are changes: shown with their sign, in whole yuan
+SIGNED = ("sales_delta", "bridge_from_inquiries", "bridge_from_conversion", "bridge_from_value",
+          "bridge_unsplit")
+#: columns a frame carries for the code only (never shown, nor written to the workbook)
+HIDDEN = ("bridge_method",)
+#: a cell whose agent stands out from the team (slow or long sessions)
+STANDOUT_STYLE = "background: #fde2e1; color: #b71c1c; font-weight: bold"
+#: the shop thresholds this report uses (the appendix lists these, translated and explained)
+REPORT_PARAMS = ("slow_gap_s", "slow_times", "long_wait_s", "concurrency_window_s",
+                 "followup_days", "after_sales_lookback_days", "as_of")
 
 
 class WeeklyView:
     """The review of ``data`` in ``lang`` (zh | en)."""
 
     def __init__(self, data: WeeklyData, lang: str = "zh", *, top_provinces: int | None = None,
-                 generated_at: dt.datetime | None = None):
+                 generated_at: dt.datetime | None = None,
+                 settings: WeeklySettings | None = None):
         label("weekly_title", lang)  # validates lang
         self.data, self.lang = data, lang
-        self.top_provinces = top_provinces or WeeklySettings().top_provinces
+        self.settings = settings or WeeklySettings()
+        self.top_provinces = top_provinces or self.settings.top_provinces
         self.generated_at = generated_at or dt.datetime.now()
 
     # ------------------------------------------------------------------ words
@@ -79,9 +94,12 @@ class WeeklyView:
 
     def col(self, name) -> str:
         """The label of a column key (period columns for weeks or months; hours as they are)."""
-        period = {"this_period": "this", "previous_period": "prev", "period_average": "avg"}
+        period = {"this_period": "this", "previous_period": "prev", "period_average": "avg",
+                  "after": "this", "before": "prev"}
         if name in period:
             return self.tp(period[name])
+        if name == "first_response_s":  # the weekly's is always the platform's mean
+            return self.t("weekly_platform_first_response")
         return str(name) if str(name).isdigit() else self.t(str(name))
 
     def period_name(self, i) -> str:
@@ -139,7 +157,10 @@ class WeeklyView:
             return []
         parts: list = [html.heading(key, self.lang)]
         if key == "headline":
-            return [*parts, text.highlights(self), text.headline_table(self)]
+            return [*parts, text.highlights(self), html.phone_css(),
+                    text.headline_table(self)]
+        if key == "weekly_bridge":
+            return [*parts, charts.bridge(self), *text.bridge_tables(self)]
         if key == "appendix":
             return [*parts, *self.appendix()]
         chart = SECTIONS[key].chart
@@ -156,7 +177,9 @@ class WeeklyView:
     def shown(self, key: str, frame: pd.DataFrame) -> pd.DataFrame:
         """A section's frame as shown (columns still keys): period indexes named, total rows
         and missing teams named, weekday names, the heat map as a table."""
-        out = frame.copy()
+        out = frame.drop(columns=[c for c in HIDDEN if c in frame.columns])
+        if "factor" in out:
+            out["factor"] = out["factor"].map(self.t)
         if key == "weekly_heatmap":
             out.index = list(formats.WEEKDAYS[self.lang])
             out.columns = [f"{h:02d}" for h in out.columns]
@@ -189,33 +212,80 @@ class WeeklyView:
         if key == "daily_sales":
             df["date"] = df["date"].dt.strftime("%m-%d")
             kinds.pop("date", None)
+        if key == "weekly_bridge_agents":
+            if "bridge_unsplit" in df and not df["bridge_unsplit"].fillna(0).any():
+                df = df.drop(columns="bridge_unsplit")
+                kinds.pop("bridge_unsplit", None)
+            for c in [c for c in SIGNED if c in df]:  # changes: +¥691, −¥1,352
+                df[c] = df[c].map(text.signed_money)
+                kinds.pop(c, None)
         names = {c: self.col(c) for c in df.columns}
         if key in PROVISIONAL and self.provisional and "inquiry_conversion" in names:
             names["inquiry_conversion"] += " *"
         caption = (self.t(CAPTIONS[key]) if key in CAPTIONS
                    else self.provisional_note() if key in PROVISIONAL and self.provisional
                    else None)
+        flags = self.standouts() if key == "agents" else pd.DataFrame()
+        if not flags.empty and flags.to_numpy().any():
+            caption = " ".join(c for c in (caption, self.standout_note()) if c)
         styler = html.table(df.rename(columns=names), {names[c]: k for c, k in kinds.items()},
                             self.lang, caption=caption, relabel=False)
         if totals is not None and key in TOTAL_STYLE:
             style = TOTAL_STYLE[key]
             styler = styler.apply(lambda r: [style if totals[r.name] else ""] * len(r), axis=1)
+        if not flags.empty and flags.to_numpy().any():
+            styler = self._mark_standouts(styler, df, names, flags)
+        signed = [names[c] for c in SIGNED if c in df and key == "weekly_bridge_agents"]
+        if signed:  # pre-formatted text, but numbers: right-aligned
+            styler = styler.set_properties(subset=signed, **{"text-align": "right"})
         return styler
+
+    def standouts(self) -> pd.DataFrame:
+        """Per agent of the ranking: whether its slow / long sessions stand out."""
+        s = self.settings
+        return frames.standout_frame(self.data, k=s.outlier_k, min_gap=s.outlier_min_gap,
+                                     min_sessions=s.outlier_min_sessions)
+
+    def standout_note(self) -> str:
+        s = self.settings
+        return sentence("weekly_standout_note", self.lang, k=f"{s.outlier_k:g}",
+                        gap=f"{s.outlier_min_gap * 100:g}", n=s.outlier_min_sessions)
+
+    @staticmethod
+    def _mark_standouts(styler, frame: pd.DataFrame, names: dict, flags: pd.DataFrame):
+        """Highlight the slow / long session counts of the agents who stand out."""
+        cells = pd.DataFrame("", index=frame.index, columns=[names[c] for c in frame.columns])
+        for col in ("slow_sessions", "long_sessions"):
+            if col in frame and col in flags:
+                hit = frame["agent"].map(flags[col]).fillna(False).astype(bool).to_numpy()
+                cells.loc[hit, names[col]] = STANDOUT_STYLE
+        return styler.apply(lambda _: cells, axis=None)
 
     # ------------------------------------------------------------------ appendix
     def definitions_frame(self) -> pd.DataFrame:
         """The definitions of the metrics the shown sections use (metric, definition)."""
+        keys = SECTIONS.defined(self.data)
+        if "first_response_s" in frames.agent_frame(self.data) or (
+                "first_response_s" in frames.period_totals(self.data)):
+            keys.append("weekly_platform_first_response")  # the platform's own mean
         rows = [{"metric": self.t(k),
                  "definition": definition(k, self.lang, **self.data.params)}
-                for k in SECTIONS.defined(self.data)]
+                for k in keys]
         return pd.DataFrame(rows, columns=["metric", "definition"])
 
     def thresholds_frame(self) -> pd.DataFrame:
-        """The shop thresholds used: parameter, value, meaning."""
+        """The shop thresholds this report uses (:data:`REPORT_PARAMS`): the parameter's name,
+        its value with its unit, its meaning (all translated) and its key in
+        params/shop.yaml (where to change it)."""
         f = frames.thresholds_frame(self.data)
-        value = [self.t("auto") if v is None else str(v) for v in f["parameter_value"]]
-        meaning = [self.t(f"param_{k}") for k in f["parameter"]]
-        return f.assign(parameter_value=value, meaning=meaning)
+        f = f[f["parameter"].isin(REPORT_PARAMS)].reset_index(drop=True)
+        value = [text.param_value(self, k, v) for k, v in zip(f["parameter"],
+                                                             f["parameter_value"], strict=True)]
+        return pd.DataFrame({
+            "parameter": [self.t(f"weekly_param_{k}") for k in f["parameter"]],
+            "parameter_value": value,
+            "meaning": [self.t(f"param_{k}") for k in f["parameter"]],
+            "setting_key": f["parameter"].to_numpy()})
 
     def appendix(self) -> list:
         """The metric definitions and the thresholds this report used."""

@@ -28,7 +28,7 @@ from csops_lib.metrics import sales as sales_metrics
 from csops_lib.metrics.agent_stats import kpis_from_agent_stats
 from csops_lib.metrics.attribution import attribute_orders
 from csops_lib.metrics.conversion import traffic_uv
-from csops_lib.metrics.periods_compare import period_index
+from csops_lib.metrics.periods_compare import period_index, promo_days
 from csops_lib.metrics.sessions import build_sessions
 from csops_lib.settings.shop import load_shop_params
 from csops_lib.settings.weekly import WeeklySettings
@@ -105,6 +105,43 @@ class WeeklyData:
     def covered_history(self) -> list[int]:
         return [i for i in self.shown[:-1] if self.covered(i)]
 
+    # ------------------------------------------------------------------ promo days
+    @property
+    def promo_days(self) -> pd.DatetimeIndex:
+        """The days of the shown periods that a promo (table ``promos``) covers."""
+        return self.memo("promo_days", lambda: promo_days(
+            self.promos, self.period.shift(-self.history).start, self.period.end))
+
+    def baseline_index(self, dates) -> pd.Series:
+        """Like :meth:`index`, but the promo days of the earlier periods give NaN: the
+        baseline (the average of the earlier periods) leaves them out. This period keeps
+        its promo days (it is what it is; the headline says it held a promo)."""
+        d = pd.to_datetime(pd.Series(dates)).dt.normalize()
+        idx = self.index(d).astype("float64")
+        return idx.mask(d.isin(self.promo_days).to_numpy() & (idx < 0).to_numpy())
+
+    def period_days(self) -> pd.DataFrame:
+        """Per shown period index: ``days`` (its length) and ``kept`` (its days the baseline
+        keeps: all of this period, the non-promo days of the earlier ones)."""
+        rows = []
+        for i in self.shown:
+            p = self.period.shift(i)
+            days = pd.date_range(p.start, p.end, freq="D")
+            kept = len(days) if i == 0 else int((~days.isin(self.promo_days)).sum())
+            rows.append({"pidx": i, "days": len(days), "kept": kept})
+        return pd.DataFrame(rows).set_index("pidx")
+
+    def promo_periods(self) -> dict[int, pd.DatetimeIndex]:
+        """Earlier covered periods holding promo days: period index → those days."""
+        out = {}
+        for i in self.covered_history:
+            p = self.period.shift(i)
+            days = self.promo_days[(self.promo_days >= pd.Timestamp(p.start))
+                                   & (self.promo_days <= pd.Timestamp(p.end))]
+            if len(days):
+                out[i] = days
+        return out
+
     # ------------------------------------------------------------------ shared inputs
     @property
     def paid(self) -> pd.DataFrame:
@@ -124,6 +161,13 @@ class WeeklyData:
         return uv.assign(pidx=self.index(uv["date"]).to_numpy())
 
     # ------------------------------------------------------------------ what sections need
+    @property
+    def bridge_ready(self) -> bool:
+        """Whether the sales bridge can compare this period with the previous one (the data
+        cover the previous period and both have paid orders)."""
+        pidx = self.paid["pidx"]
+        return self.covered(-1) and bool((pidx == 0).any()) and bool((pidx == -1).any())
+
     @property
     def this_paid(self) -> pd.DataFrame:
         return self.paid[self.paid["pidx"] == 0]

@@ -16,7 +16,9 @@ import pandas as pd
 
 from csops_lib.metrics import questions
 from csops_lib.metrics import sales as sales_metrics
+from csops_lib.metrics.bridge import FACTORS, bridge_frame, sales_bridge
 from csops_lib.metrics.callbacks import callback_summary
+from csops_lib.metrics.outliers import stand_out_shares
 from csops_lib.metrics.periods_compare import (
     agent_served_sales,
     attribution_split,
@@ -26,6 +28,7 @@ from csops_lib.metrics.periods_compare import (
     first_response_stats,
     orders_per_uv,
     period_average,
+    scale_to_period,
     shares,
     silent_sales,
     silent_share,
@@ -49,6 +52,9 @@ HEADLINE = [
 #: headline metrics that are rates (their changes are in percentage points)
 RATE_METRICS = frozenset({"store_conversion", "silent_share", "reply_rate",
                           "inquiry_conversion", "satisfaction_rate"})
+#: headline metrics that are sums or counts: the baseline scales them to whole periods
+ADDITIVE = ("sales", "paid_orders", "buyers", "uv", "day_buyers", "sessions", "inquiries",
+            "slow_sessions", "long_sessions", "refunds")
 _NO_TEAM = "\x00no team"  # groups the agents on no team (never a roster value)
 _KPI_SUMS = ["sessions", "replied", "slow_sessions", "long_sessions", "inquiries",
              "inquiry_buyers", "orders", "sales", "buyers"]
@@ -62,13 +68,34 @@ def _float(frame: pd.DataFrame) -> pd.DataFrame:
 def period_totals(data: WeeklyData) -> pd.DataFrame:
     """One row per period index (−history … 0) with every headline metric (NaN where the
     data do not allow it, and for periods the data do not fully cover)."""
-    return data.memo("totals", lambda: _period_totals(data))
+    return data.memo("totals", lambda: _period_totals(data, data.index))
 
 
-def _period_totals(data: WeeklyData) -> pd.DataFrame:
+def baseline_totals(data: WeeklyData) -> pd.DataFrame:
+    """:func:`period_totals` of the earlier periods without their promo days (table
+    ``promos``), sums and counts scaled back to whole periods
+    (:func:`~csops_lib.metrics.periods_compare.scale_to_period`): what the average is taken
+    over. A period that is all promo days is NaN (left out of the average)."""
+    def build():
+        totals = _period_totals(data, data.baseline_index)
+        days = data.period_days()
+        return scale_to_period(totals, days["days"], days["kept"], ADDITIVE)
+    return data.memo("baseline", build)
+
+
+def _with_pidx(frame: pd.DataFrame, col: str, index) -> pd.DataFrame:
+    """``frame`` with ``pidx`` = ``index(frame[col])``, rows whose index is NaN dropped."""
+    pidx = pd.Series(index(frame[col]).to_numpy(), index=frame.index, dtype="float64")
+    keep = pidx.notna().to_numpy()
+    return frame[keep].assign(pidx=pidx[keep].astype("int64").to_numpy())
+
+
+def _period_totals(data: WeeklyData, index) -> pd.DataFrame:
     idx = pd.Index(data.shown, name="pidx")
     out = pd.DataFrame(index=idx)
     paid = data.paid
+    if not paid.empty:
+        paid = _with_pidx(paid, "paid_at", index)
     if not paid.empty:
         s = sales_metrics.sales_metrics(paid, by=["pidx"], params=data.params).set_index("pidx")
         out["sales"] = s["sales"]
@@ -77,16 +104,18 @@ def _period_totals(data: WeeklyData) -> pd.DataFrame:
         out["aov"] = s["aov"]
     uv = data.uv
     if not uv.empty and not paid.empty:
+        uv = _with_pidx(uv, "date", index)
         conv = store_conversion(paid, uv, "pidx").reindex(idx)
         out["uv"] = conv["uv"]
         out["store_conversion"] = conv["store_conversion"]
+        out["day_buyers"] = conv["day_buyers"]
     if data.attributed is not None and not data.attributed.empty:
-        a = data.attributed.assign(pidx=data.index(data.attributed["paid_at"]).to_numpy())
+        a = _with_pidx(data.attributed, "paid_at", index)
         out["silent_share"] = silent_share(silent_sales(a, "pidx").reindex(idx),
                                            out.get("sales"))
     k = data.kpis
     if not k.empty:
-        k = k.assign(pidx=data.index(k["date"]).to_numpy())
+        k = _with_pidx(k, "date", index)
         sums = rollup(k, "pidx", ["sessions", "replied", "inquiries", "inquiry_buyers",
                                   "slow_sessions", "long_sessions"],
                       rates=["reply_rate", "inquiry_conversion"]).set_index("pidx")
@@ -97,19 +126,19 @@ def _period_totals(data: WeeklyData) -> pd.DataFrame:
         if data.sessions is None and "first_response_s" in k:
             out["first_response_s"] = weighted_first_response(k, "pidx")
     if data.sessions is not None and not data.sessions.empty:
-        s = data.sessions.assign(pidx=data.index(data.sessions["date"]).to_numpy())
+        s = _with_pidx(data.sessions, "date", index)
         out = out.join(first_response_quantiles(s, "pidx"))
     if not data.refunds.empty:
-        r = data.refunds.assign(pidx=data.index(data.refunds["applied_at"]).to_numpy())
+        r = _with_pidx(data.refunds, "applied_at", index)
         rm = refund_metrics(r, by=["pidx"]).set_index("pidx")
         out["refunds"] = rm["refunds"]
         out["refund_processing_p50_h"] = rm["refund_processing_p50_h"]
     if not data.callbacks.empty and "result" in data.callbacks:
-        c = data.callbacks.assign(pidx=data.index(data.callbacks["date"]).to_numpy())
+        c = _with_pidx(data.callbacks, "date", index)
         out["satisfaction_rate"] = callback_summary(c, by=["pidx"]).set_index("pidx")[
             "satisfaction_rate"]
     if not data.dsr.empty and "service" in data.dsr:
-        d = data.dsr.assign(pidx=data.index(data.dsr["date"]).to_numpy())
+        d = _with_pidx(data.dsr, "date", index)
         out["dsr_service"] = dsr_means(d, ["pidx"], ("service",))["service"]
     out = out.reindex(idx).astype("float64")
     for i in idx:
@@ -129,21 +158,24 @@ def _blank_uncovered(data: WeeklyData, out: pd.DataFrame) -> pd.DataFrame:
 
 def headline_frame(data: WeeklyData) -> pd.DataFrame:
     """The headline metrics per period (rows, ``pidx``) and their average over the covered
-    earlier periods (the last row, ``pidx`` missing): the workbook's first sheet."""
+    earlier periods without their promo days (the last row, ``pidx`` missing,
+    :func:`baseline_totals`): the workbook's first sheet."""
     totals = period_totals(data)
     keep = [k for k, _ in HEADLINE if k in totals and totals[k].notna().any()]
     out = totals[keep].copy()
-    out.loc["avg"] = period_average(totals[keep], data.covered_history).to_numpy()
+    out.loc["avg"] = period_average(baseline_totals(data)[keep],
+                                    data.covered_history).to_numpy()
     out.insert(0, "pidx", pd.array([*data.shown, pd.NA], dtype="Int64"))
     return out.reset_index(drop=True)
 
 
 def headline_rows(data: WeeklyData) -> pd.DataFrame:
-    """Metric rows: key, better, this, prev, avg, vs_prev, vs_avg, pp (changes of rates in
+    """Metric rows: key, better, this, prev, avg (over the earlier periods without their
+    promo days, :func:`baseline_totals`), vs_prev, vs_avg, pp (changes of rates in
     percentage points, others relative). Metrics the data cannot give are left out."""
     totals = period_totals(data)
     this, prev = totals.loc[0], totals.loc[-1]
-    avg = period_average(totals, data.covered_history)
+    avg = period_average(baseline_totals(data), data.covered_history)
     rows = []
     for key, better in HEADLINE:
         if key not in totals or totals[key].isna().all():
@@ -185,6 +217,72 @@ def promos_in(data: WeeklyData, i: int) -> list[str]:
         if col in hit.columns:
             shown = hit[col].where(hit[col].notna(), shown)
     return list(dict.fromkeys(shown.dropna().astype(str)))
+
+
+# --------------------------------------------------------------------------- bridge
+#: the shop bridge's factors: (key, is a rate); sales = visitors × conversion × value
+SHOP_FACTORS = (("uv", False), ("store_conversion", True), ("bridge_buyer_value", False))
+#: the agents' bridge columns: the parts of each agent's change of agent-served sales
+AGENT_PARTS = ("bridge_from_inquiries", "bridge_from_conversion", "bridge_from_value",
+               "bridge_unsplit")
+
+
+def shop_bridge(data: WeeklyData) -> dict:
+    """The shop's sales bridge against the previous period
+    (:func:`~csops_lib.metrics.bridge.sales_bridge`: visitors × store conversion × sales
+    per paying buyer-day, from :func:`period_totals`)."""
+    def build():
+        t = period_totals(data)
+        cols = ("sales", "uv", "day_buyers")
+        if not set(cols) <= set(t.columns):
+            return sales_bridge(*([np.nan] * 6))
+        return sales_bridge(*t.loc[-1, list(cols)], *t.loc[0, list(cols)])
+    return data.memo("shop_bridge", build)
+
+
+def bridge_shop_frame(data: WeeklyData) -> pd.DataFrame:
+    """The shop's sales bridge, one row per factor then the sales: factor, before (previous
+    period), after (this period), bridge_change (relative; for the conversion, a rate, in
+    percentage points: :data:`SHOP_FACTORS`), contribution (yuan; the three add up to the change of sales exactly). Empty without
+    traffic."""
+    b = shop_bridge(data)
+    if b["method"] == "missing":
+        return pd.DataFrame(columns=["factor", "before", "after", "bridge_change",
+                                     "contribution"])
+    rows = [{"factor": key, "before": b["factors0"][i], "after": b["factors1"][i],
+             "bridge_change": change(b["factors1"][i], b["factors0"][i], rate=rate),
+             "contribution": b[name]}
+            for i, ((key, rate), name) in enumerate(zip(SHOP_FACTORS, FACTORS, strict=True))]
+    t = period_totals(data)
+    rows.append({"factor": "sales", "before": t.at[-1, "sales"], "after": t.at[0, "sales"],
+                 "bridge_change": change(t.at[0, "sales"], t.at[-1, "sales"], rate=False),
+                 "contribution": b["change"]})
+    return pd.DataFrame(rows)
+
+
+def bridge_agent_frame(data: WeeklyData) -> pd.DataFrame:
+    """Each agent's agent-served sales against the previous period, split into inquiries ×
+    inquiry conversion × sales per converted inquiry
+    (:func:`~csops_lib.metrics.bridge.bridge_frame`): agent, sales_before, sales,
+    sales_delta, the parts (yuan; with ``bridge_unsplit`` they add up to sales_delta
+    exactly), bridge_method; the agents with sales in either period, biggest change first,
+    then a total row (``is_total``)."""
+    if not data.bridge_ready or data.kpis.empty:
+        return pd.DataFrame(columns=["agent", "is_total", "sales_before", "sales",
+                                     "sales_delta", *AGENT_PARTS])
+    cols = ["sales", "inquiries", "inquiry_buyers"]
+    f = bridge_frame(agent_sums(data, (-1,))[cols], agent_sums(data, (0,))[cols])
+    f = f.rename(columns={"bridge_volume": "bridge_from_inquiries",
+                          "bridge_conversion": "bridge_from_conversion",
+                          "bridge_value": "bridge_from_value"})
+    f = f.rename_axis("agent").reset_index()
+    f = f[(f["sales_before"] != 0) | (f["sales"] != 0)].reset_index(drop=True)  # sold at all
+    f = f.iloc[f["sales_delta"].abs().sort_values(ascending=False, kind="stable").index]
+    total = {"agent": None, "is_total": True,
+             **f[["sales_before", "sales", "sales_delta", *AGENT_PARTS]].sum().to_dict()}
+    out = pd.concat([f.assign(is_total=False), pd.DataFrame([total])], ignore_index=True)
+    return out[["agent", "is_total", "sales_before", "sales", "sales_delta", *AGENT_PARTS,
+                "bridge_method"]]
 
 
 # --------------------------------------------------------------------------- sales
@@ -292,9 +390,27 @@ def _agent_frame(data: WeeklyData) -> pd.DataFrame:
     return out.drop(columns=[c for c in out.columns if c != "team" and out[c].isna().all()])
 
 
+def standout_frame(data: WeeklyData, *, k: float, min_gap: float,
+                   min_sessions: int) -> pd.DataFrame:
+    """Per agent of the period (index): whether the share of its sessions that were slow
+    (``slow_sessions``) or long (``long_sessions``) stands out from the team's
+    (:func:`~csops_lib.metrics.outliers.stand_out_shares`: above the median of the agents
+    with at least ``min_sessions`` sessions + k · max(1.4826 · MAD, min_gap)). Empty
+    without session counts."""
+    if data.this_kpis.empty:
+        return pd.DataFrame()
+    sums = agent_sums(data)
+    out = pd.DataFrame(index=sums.index)
+    for col in ("slow_sessions", "long_sessions"):
+        if col in sums and sums[col].notna().any():
+            out[col] = stand_out_shares(sums[col], sums["sessions"], k=k, min_gap=min_gap,
+                                        min_sessions=min_sessions)["stands_out"]
+    return out
+
+
 def conversion_frame(data: WeeklyData) -> pd.DataFrame:
     """Inquiry conversion per agent with inquiries this period: this period, the previous
-    one and the average over the covered earlier periods."""
+    one and the average over the covered earlier periods (their promo days left out)."""
     k = data.kpis.assign(pidx=data.index(data.kpis["date"]).to_numpy())
     sums = rollup(k, ["agent", "pidx"], ["inquiries", "inquiry_buyers"],
                   rates=["inquiry_conversion"]).set_index(["agent", "pidx"])
@@ -305,9 +421,14 @@ def conversion_frame(data: WeeklyData) -> pd.DataFrame:
     inq = pd.to_numeric(sums["inquiries"], errors="coerce").astype("float64").unstack(
         "pidx").reindex(columns=data.shown)
     hist = data.covered_history
+    base = _with_pidx(data.kpis, "date", data.baseline_index)  # promo days left out
+    base = rollup(base, ["agent", "pidx"], ["inquiries", "inquiry_buyers"],
+                  rates=["inquiry_conversion"]).set_index(["agent", "pidx"])
+    base = base["inquiry_conversion"].unstack("pidx").reindex(index=rate.index,
+                                                              columns=data.shown)
     out = pd.DataFrame({"agent": rate.index, "inquiries": inq[0].to_numpy(),
                         "this_period": rate[0].to_numpy(), "previous_period": rate[-1].to_numpy(),
-                        "period_average": (period_average(rate.T, hist).to_numpy() if hist
+                        "period_average": (period_average(base.T, hist).to_numpy() if hist
                                            else np.nan)})
     out = out[out["inquiries"].fillna(0) > 0]
     return out.sort_values(["this_period", "agent"], ascending=[False, True]).reset_index(
