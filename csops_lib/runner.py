@@ -557,15 +557,13 @@ def check_subject(report: str, folder: Path, overrides: dict[str, Any]) -> None:
         overrides["promo"] = info["name"]
 
 
-def run(report: str, overrides: dict[str, Any] | None = None, *, data_dir=None,
-        out_root=None, progress: bool = True, timeout: int | None = None) -> Path:
-    """Resolve the data folder and the period, then `render` the report; return the HTML path.
-
-    The period parameter (e.g. `week`) defaults to the last complete period within the data,
-    and is passed to the notebook resolved, so the notebook and the output path agree.
-    Every user-caused problem (a bad period, an unknown agent or promo, a bad value, a path
-    outside the outputs folder) is a one-line :class:`ReportError` before any kernel starts.
-    """
+def prepare(report: str, overrides: dict[str, Any] | None = None, *, data_dir=None,
+            progress: bool = True) -> tuple[Path, dict[str, Any], str | None]:
+    """(the store folder, the parameters with the period resolved and ``data_dir`` set, the
+    period label): everything :func:`run` checks before a kernel starts — an unknown report,
+    bad values, the period (default: the last complete one within the data), the agent or
+    promo. A one-line :class:`ReportError` otherwise. ``csops send`` uses it to find a report
+    already written for the same period."""
     overrides = dict(overrides or {})
     notebook_path(report)  # an unknown report fails before any work
     folder = data_folder(data_dir or overrides.get("data_dir") or None, progress=progress)
@@ -588,5 +586,18 @@ def run(report: str, overrides: dict[str, Any] | None = None, *, data_dir=None,
         check_subject(report, folder, overrides)
     except store.StoreError as exc:
         raise ReportError(f"report {report!r}: {exc}") from None
+    return folder, overrides, label_
+
+
+def run(report: str, overrides: dict[str, Any] | None = None, *, data_dir=None,
+        out_root=None, progress: bool = True, timeout: int | None = None) -> Path:
+    """Resolve the data folder and the period, then `render` the report; return the HTML path.
+
+    The period parameter (e.g. `week`) defaults to the last complete period within the data,
+    and is passed to the notebook resolved, so the notebook and the output path agree.
+    Every user-caused problem (a bad period, an unknown agent or promo, a bad value, a path
+    outside the outputs folder) is a one-line :class:`ReportError` before any kernel starts.
+    """
+    folder, overrides, label_ = prepare(report, overrides, data_dir=data_dir, progress=progress)
     return render(report, overrides, period_label=output_label(report, overrides, label_),
                   out_root=out_root, progress=progress, timeout=timeout)

@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl, unquote
 
 import apprise
 
-from csops_lib import periods, runner, store
+from csops_lib import runner
 from csops_lib.privacy import mask_text
 from csops_lib.render.weekly import WeeklyView
 from csops_lib.render.weekly import text as weekly_text
@@ -227,27 +227,8 @@ def locate(report: str, overrides: dict[str, Any] | None = None, *, data_dir=Non
     already under ``outputs/`` (the period resolved as :func:`runner.run` does, the name from
     :func:`runner.output_files`), or a fresh run when it is missing or ``rerun``. A
     :class:`runner.ReportError` otherwise."""
-    params = dict(overrides or {})
-    runner.notebook_path(report)
-    folder = runner.data_folder(data_dir or params.get("data_dir") or None, progress=progress)
-    runner.check_values(report, params)
-    label_ = None
-    try:
-        if report in runner.PERIOD_PARAM:
-            kind, key = runner.PERIOD_PARAM[report]
-            if params.get("period") == "month" or params.get("month"):
-                kind, key = "month", "month"
-            span = store.date_range(folder, "orders")
-            try:
-                period = periods.resolve(kind, params.get(key) or None,
-                                         data_end=span[1] if span else None)
-            except ValueError as exc:
-                raise runner.ReportError(f"report {report!r}: {key}: {exc}") from None
-            params[key] = label_ = period.label
-        params["data_dir"] = str(folder)
-        runner.check_subject(report, folder, params)
-    except store.StoreError as exc:
-        raise runner.ReportError(f"report {report!r}: {exc}") from None
+    folder, params, label_ = runner.prepare(report, overrides, data_dir=data_dir,
+                                           progress=progress)
     params["lang"] = runner.report_params(report, params).get("lang") or "zh"
     _, out_dir, name = runner.output_files(report, params,
                                            runner.output_label(report, params, label_))

@@ -158,3 +158,13 @@ def team_median_score(scores: pd.Series, agents: Iterable[str]) -> float:
     has). Units: score points (0 … 100 × cap)."""
     s = pd.to_numeric(pd.Series(scores).reindex(list(agents)), errors="coerce").dropna()
     return float(s.median()) if len(s) else np.nan
+
+
+def queued_summary(queued: pd.DataFrame) -> dict[str, float]:
+    """Sessions queued while the agent was off shift: ``n`` sessions, ``replied`` (answered
+    later), ``unanswered``, and ``median_wait_s``, the median first-response time of the
+    answered ones (seconds; NaN when none was answered)."""
+    replied = queued["replied"].astype("boolean").fillna(False).astype(bool)
+    waits = pd.to_numeric(queued.loc[replied, "first_response_s"], errors="coerce").dropna()
+    return {"n": len(queued), "replied": int(replied.sum()), "unanswered": int((~replied).sum()),
+            "median_wait_s": float(waits.median()) if len(waits) else np.nan}

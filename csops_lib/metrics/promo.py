@@ -369,3 +369,25 @@ def after_sales_summary(sessions: pd.DataFrame, agents) -> pd.DataFrame:
             out[c] = np.nan
     return out.reset_index()[["agent", "sessions", "after_sales_sessions", "reply_rate",
                               "first_response_p50_s", "unanswered"]]
+
+
+def promo_vs_baseline(promo: dict[str, float], baseline: dict[str, float],
+                      rates: frozenset[str] | set[str]) -> pd.DataFrame:
+    """One row per metric: promo, baseline, ``multiple`` = promo / baseline for counts and
+    money (NaN for a rate, a missing or zero baseline) and ``change_points`` = promo −
+    baseline for the metrics in ``rates`` (a difference of fractions, shown in percentage
+    points; NaN otherwise). METRICS.md §6 (promo against its baseline window)."""
+    rows = []
+    for k in promo:
+        rate = k in rates
+        a, b = promo[k], baseline.get(k, np.nan)
+        rows.append({"metric": k, "promo": a, "baseline": b,
+                     "multiple": np.nan if rate or pd.isna(b) else ratio(a, b),
+                     "change_points": a - b if rate else np.nan})
+    return pd.DataFrame(rows)
+
+
+def mean_on_shift_per_hour(on_shift: pd.DataFrame) -> pd.Series:
+    """Agents on shift per clock hour, averaged over the days of ``on_shift`` (rows: date,
+    hour, agents_on_shift): the mean head count the roster put on each hour (agents)."""
+    return on_shift.groupby("hour")["agents_on_shift"].mean()

@@ -70,3 +70,16 @@ def mean_per_hour(per_hour: pd.DataFrame) -> pd.Series:
 def staffing_gap(needed: pd.Series, on_shift: pd.Series) -> pd.Series:
     """Agents short per hour: (needed − on shift), never below 0."""
     return (needed.astype("int64") - on_shift.astype("int64")).clip(lower=0)
+
+
+def uplift_headline(metrics: pd.DataFrame, uplift: pd.DataFrame) -> dict[str, float]:
+    """The what-if's one-sentence summary: ``inquiries`` (Σ over agents), today's
+    ``conversion`` = Σ inquiry_buyers / Σ inquiries, ``extra_buyers`` and ``extra_sales`` (Σ
+    of :func:`uplift_sales`), and ``share`` = extra_sales / Σ sales (the uplift as a share
+    of the period's agent-credited sales). Zero inquiries or sales → NaN (METRICS.md §3, §5)."""
+    inq = float(metrics["inquiries"].sum())
+    extra = float(uplift["extra_sales"].sum())
+    return {"inquiries": inq,
+            "conversion": ratio(float(metrics["inquiry_buyers"].sum()), inq),
+            "extra_buyers": float(uplift["extra_buyers"].sum()), "extra_sales": extra,
+            "share": ratio(extra, float(metrics["sales"].sum()))}

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
+from csops_lib.metrics.agent_compare import queued_summary
 from csops_lib.render import formats, html
 from csops_lib.render import scorecard as sc
 from csops_lib.render.labels import definition, has, has_definition, label, sentence
@@ -202,11 +203,10 @@ class AgentProfile:
         q = report.queued(self.data)
         if q.empty:
             return html.paragraphs([self._t("ap_off_shift_none", shift=self._shift())])
-        replied = q["replied"].astype("boolean").fillna(False).astype(bool)
-        wait = pd.to_numeric(q.loc[replied, "first_response_s"], errors="coerce").median()
+        qs = queued_summary(q)
         return html.paragraphs([self._t(
-            "ap_off_shift_line", n=len(q), shift=self._shift(), replied=int(replied.sum()),
-            wait=formats.duration(wait, self.lang), unanswered=int((~replied).sum()))])
+            "ap_off_shift_line", n=qs["n"], shift=self._shift(), replied=qs["replied"],
+            wait=formats.duration(qs["median_wait_s"], self.lang), unanswered=qs["unanswered"])])
 
     def queued_table(self):
         q = report.queued(self.data)

@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML
 
-from csops_lib.metrics._common import ratio
-from csops_lib.metrics.what_if import uplift_sales
+from csops_lib.metrics.what_if import uplift_headline, uplift_sales
 from csops_lib.render import formats, html
 from csops_lib.render import scorecard as sc
 from csops_lib.render.labels import definition, label, sentence
@@ -70,16 +69,13 @@ class WhatIf:
         return uplift_sales(self.data.metrics, uplift, mode)
 
     def uplift_summary(self, uplift: float, mode: str = "points") -> HTML:
-        u = self.uplift(uplift, mode)
-        m = self.data.metrics
-        inq = float(m["inquiries"].sum())
-        extra = float(u["extra_sales"].sum())
+        h = uplift_headline(self.data.metrics, self.uplift(uplift, mode))
         how = self._t("wi_increase_points" if mode == "points" else "wi_increase_rel", u=uplift)
         return self._p(self._t(
-            "wi_uplift_summary", week=self.data.period.label, inq=inq,
-            conv=formats.fmt(ratio(m["inquiry_buyers"].sum(), inq), "rate"), how=how,
-            buyers=float(u["extra_buyers"].sum()), sales=formats.fmt(extra, "money"),
-            share=formats.fmt(ratio(extra, float(m["sales"].sum())), "rate")))
+            "wi_uplift_summary", week=self.data.period.label, inq=h["inquiries"],
+            conv=formats.fmt(h["conversion"], "rate"), how=how,
+            buyers=h["extra_buyers"], sales=formats.fmt(h["extra_sales"], "money"),
+            share=formats.fmt(h["share"], "rate")))
 
     def uplift_table(self, uplift: float, mode: str = "points"):
         u = report.uplift(self.data, uplift, mode)

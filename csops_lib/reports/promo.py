@@ -30,7 +30,7 @@ from csops_lib.metrics import (
     store_conversion,
 )
 from csops_lib.metrics import promo as mp
-from csops_lib.metrics._common import as_ns, key_text, ratio
+from csops_lib.metrics._common import as_ns, key_text
 from csops_lib.metrics.promo import (
     UnknownPromoError,
     baseline_window,
@@ -39,6 +39,7 @@ from csops_lib.metrics.promo import (
     promo_window,
     waiting_without_agent,
 )
+from csops_lib.metrics.rollups import add_rates
 from csops_lib.metrics.roster import on_shift_grid, parse_clock, shift_hours
 from csops_lib.reports.sections import Registry, Section
 from csops_lib.settings.promo import PromoSettings
@@ -204,14 +205,8 @@ RATE_METRICS = frozenset({"inquiry_conversion", "store_conversion"})
 def overview(data: PromoData) -> pd.DataFrame:
     """metric (key), promo, baseline, multiple (promo / baseline; counts and money) and
     change_points (promo − baseline, a fraction; rates, shown in percentage points)."""
-    a, b = totals(data, "promo"), totals(data, "baseline")
-    rows = []
-    for k in a:
-        rate = k in RATE_METRICS
-        rows.append({"metric": k, "promo": a[k], "baseline": b[k],
-                     "multiple": np.nan if rate or pd.isna(b[k]) else ratio(a[k], b[k]),
-                     "change_points": a[k] - b[k] if rate else np.nan})
-    return pd.DataFrame(rows)
+    return mp.promo_vs_baseline(totals(data, "promo"), totals(data, "baseline"),
+                                RATE_METRICS)
 
 
 def _refund_days(data: PromoData) -> pd.DataFrame:
@@ -325,7 +320,7 @@ def agent_targets(data: PromoData) -> pd.DataFrame:
     outc = data.within(data.outcomes, "promo").groupby("agent").agg(
         inquiries=("customer_id", "size"), inquiry_buyers=("paid", "sum"))
     agents = agents.join(outc, on="agent")
-    agents["inquiry_conversion"] = ratio(agents["inquiry_buyers"], agents["inquiries"])
+    agents = add_rates(agents, ["inquiry_conversion"])
     return agents.sort_values(["rank", "agent"]).reset_index(drop=True)
 
 
@@ -415,7 +410,7 @@ def staffing_plan(data: PromoData) -> pd.DataFrame:
     """THE staffing answer per hour (:func:`metrics.promo.staffing_need`): this promo's mean
     sessions and peak, agents on shift, agents needed online (the larger of Erlang C and the
     peak ÷ concurrency) and to roster, and the gap."""
-    shift = data.within(data.on_shift, "promo").groupby("hour")["agents_on_shift"].mean()
+    shift = mp.mean_on_shift_per_hour(data.within(data.on_shift, "promo"))
     peak = data.within(data.peak, "promo").groupby("hour")["peak_concurrent"].max()
     prof = hourly_profile(data).set_index("hour")["promo"]
     return mp.staffing_need(prof, shift, peak, data.settings)
