@@ -63,7 +63,7 @@ lab: $(STAMP)  ## JupyterLab with the kernel that has csops_lib (builds the demo
 	$(BIN)/python -c 'from csops_lib.demo.build import ensure_demo_store; ensure_demo_store()'
 	$(BIN)/jupyter lab notebooks
 
-bench: $(STAMP)  ## time chat metrics on 1 M and 10 M messages vs a Python loop and DuckDB → bench/results.md
+bench: $(STAMP)  ## time chat metrics on 1 M and 10 M messages vs a Python loop, DuckDB and Polars → bench/results.md
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.run $(BENCH_ARGS) $(if $(wildcard data/demo/store),--weekly-data data/demo/store)
 

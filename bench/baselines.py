@@ -1,11 +1,15 @@
-"""The three ways the bench computes the per agent-day chat stats (METRICS.md §3, last
+"""The ways the bench computes the per agent-day chat stats (METRICS.md §3, last
 paragraph) from a store's chat partitions, and the check that they agree.
 
 * :func:`library` — ``csops_lib.metrics.chat.agent_day_stats`` on the chat columns it needs;
 * :func:`loop` — a plain Python loop: messages as tuples, sorted, ``itertools.groupby`` per
   session, per-turn state machine, then a two-pointer window per agent-day for
   ``max_concurrent``;
-* :func:`duck` — the same stats as one DuckDB SQL query over the same Parquet files.
+* :func:`duck` — the same stats as one DuckDB SQL query over the same Parquet files;
+* :func:`polars` and :func:`duck_best` — best-effort hand-written Polars and careful DuckDB
+  versions (:mod:`bench.polars_baseline`, :mod:`bench.duckdb_baseline`: integer codes, one
+  sort / one window, vectorised turns, the exact interval sweep), equal to the library bit
+  for bit: the comparison the library has to win (issue 13).
 
 Compared columns (:data:`COMPARED`): sessions, presale_sessions, replied, unanswered,
 reply_rate, first_response_s, avg_response_s, slow_sessions, long_sessions, max_concurrent
@@ -219,6 +223,24 @@ def duck(store_dir, params: dict[str, Any] | None = None, threads: int | None = 
     con.close()
     out["date"] = pd.to_datetime(out["date"]).astype("datetime64[ns]")
     return out
+
+
+# --------------------------------------------------------------------------- the best
+
+
+def polars(store_dir, params: dict[str, Any] | None = None) -> pd.DataFrame:
+    """A best-effort hand-written Polars version (:mod:`bench.polars_baseline`)."""
+    from bench import polars_baseline
+
+    return polars_baseline.stats(store_dir, params)
+
+
+def duck_best(store_dir, params: dict[str, Any] | None = None, threads: int | None = None
+              ) -> pd.DataFrame:
+    """A careful hand-written DuckDB SQL version (:mod:`bench.duckdb_baseline`)."""
+    from bench import duckdb_baseline
+
+    return duckdb_baseline.stats(store_dir, params, threads=threads)
 
 
 # --------------------------------------------------------------------------- agreement

@@ -1,5 +1,5 @@
-"""``make bench``: time the chat metrics at 1 M and 10 M messages against a Python loop and
-DuckDB, print the table and write ``bench/results.md``.
+"""``make bench``: time the chat metrics at 1 M and 10 M messages against a Python loop,
+DuckDB and hand-written Polars, print the table and write ``bench/results.md``.
 
     python -m bench.run                      # sizes 1e6,1e7 (data generated once, cached)
     python -m bench.run --sizes 1e6          # only the 1 M store
@@ -16,11 +16,14 @@ Tasks:
 ``library``   ``agent_day_stats`` (read the chat columns it needs + compute);
 ``reference`` the same with the pre-optimisation code (``bench.reference``), 1 M only;
 ``loop``      a plain per-session Python loop (``bench.baselines.loop``), 1 M only;
-``duckdb``    the same stats as DuckDB SQL over the same Parquet files;
+``duckdb``    the same stats as DuckDB SQL over the same Parquet files (the older query);
+``polars``    a best-effort hand-written Polars version (``bench.polars_baseline``);
+``duckdb_best`` a careful hand-written DuckDB SQL version (``bench.duckdb_baseline``);
 ``kpis``      ``csops kpis --store DIR`` (the whole agent scorecard: read + compute + write);
 ``kpis_dask`` the same with ``--engine dask`` (local cluster).
 The results of the stats tasks are written next to the data and checked to agree (loop and
-DuckDB against the library, the library against the reference, Dask against pandas).
+DuckDB against the library, the library against the reference, Dask against pandas; Polars and
+the careful DuckDB must equal the library bit for bit).
 """
 from __future__ import annotations
 
@@ -41,7 +44,8 @@ from bench import gen
 
 ROOT = gen.BENCH_DIR.parent
 RESULTS_MD = gen.BENCH_DIR / "results.md"
-STAT_TASKS = ("library", "reference", "loop", "duckdb")
+STAT_TASKS = ("library", "reference", "loop", "duckdb", "polars", "duckdb_best")
+EXACT_TASKS = ("polars", "duckdb_best")  # must equal the library bit for bit
 ONLY_SMALL = ("reference", "loop")  # too slow for 10 M: measured on the ≤ 1 M store
 SMALL_LIMIT = 2_000_000
 NOTES = [
@@ -66,16 +70,35 @@ def _worker(task: str, store_dir: str, out: str | None) -> None:
     import csops_lib.reports.kpis  # noqa: F401  (imports are not part of the timing)
     from bench import baselines
 
+    for mod in ("polars", "duckdb"):  # engine imports are not part of the timing either
+        try:
+            __import__(mod)
+        except ImportError:
+            pass
     fn = {"library": baselines.library, "reference": baselines.reference,
-          "loop": baselines.loop, "duckdb": baselines.duck}[task]
+          "loop": baselines.loop, "duckdb": baselines.duck, "polars": baselines.polars,
+          "duckdb_best": baselines.duck_best}[task]
     wall0, cpu0 = time.perf_counter(), time.process_time()
     frame = fn(store_dir)
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = _peak_mb()
     if out:
         frame.to_parquet(out, index=False)
     print(json.dumps({"task": task, "wall": wall, "cpu": cpu, "peak_mb": peak_mb,
                       "rows": len(frame)}))
+
+
+def _peak_mb() -> float:
+    """This process's peak RSS: ``VmHWM`` (reset by exec) where there is /proc, else
+    ``ru_maxrss`` — which Linux carries over from the parent through fork and exec, so a
+    worker started right after the store was generated would report the parent's RSS."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _measure_worker(task: str, store_dir: Path, out: Path) -> dict:
@@ -162,11 +185,18 @@ def _checks(out_dir: Path, label: str, tasks: list[str]) -> list[str]:
     if not base.exists():
         return lines
     lib = pd.read_parquet(base)
-    for other in ("reference", "loop", "duckdb"):
+    for other in ("reference", "loop", "duckdb", *EXACT_TASKS):
         path = out_dir / f"{other}_{label}.parquet"
         if other in tasks and path.exists():
-            problems = compare(lib, pd.read_parquet(path))
+            got = pd.read_parquet(path)
+            problems = compare(lib, got)
             what = "identical stats" if not problems else "; ".join(problems)
+            if other in EXACT_TASKS and not problems:
+                try:
+                    pd.testing.assert_frame_equal(got, lib, check_exact=True)
+                    what = "identical stats (bit for bit)"
+                except AssertionError as exc:
+                    what = f"close but not bit for bit: {str(exc).splitlines()[0]} (differ)"
             lines.append(f"{label}: library vs {other}: {what}")
     if "kpis" in tasks and "kpis_dask" in tasks:
         a = pd.read_parquet(out_dir / f"kpis_{label}.parquet")
@@ -191,32 +221,45 @@ def table(results: list[dict]) -> list[str]:
     by = {(r["label"], r["task"]): r for r in results}
     loops = [r for r in results if r["task"] == "loop"]
     loop_rate = (loops[0]["wall"] / loops[0]["messages"]) if loops else None
-    head = ["| messages | method | wall s | CPU s | peak RSS MB | loop ÷ this | this ÷ DuckDB |",
-            "|---:|---|---:|---:|---:|---:|---:|"]
+    head = ["| messages | method | wall s | CPU s | peak RSS MB | loop ÷ this | this ÷ DuckDB |"
+            " this ÷ Polars |",
+            "|---:|---|---:|---:|---:|---:|---:|---:|"]
     rows = []
     names = {"library": "agent_day_stats (read + compute)",
              "reference": "agent_day_stats before optimisation",
              "loop": "Python per-session loop", "duckdb": "DuckDB SQL (same stats)",
+             "polars": "hand-written Polars (best effort)",
+             "duckdb_best": "hand-written DuckDB SQL (careful)",
              "kpis": "`csops kpis --store` (whole command)",
              "kpis_dask": "`csops kpis --store --engine dask`"}
     for r in results:
         duck = by.get((r["label"], "duckdb"))
+        pol = by.get((r["label"], "polars"))
         vs_loop = ""
-        if loop_rate and r["task"] in ("library", "reference", "duckdb"):
+        if loop_rate and r["task"] in ("library", "reference", "duckdb", *EXACT_TASKS):
             est = loop_rate * r["messages"]
             same = any(x["label"] == r["label"] for x in loops)
             vs_loop = f"{est / r['wall']:.1f}×" + ("" if same else " (loop extrapolated)")
         vs_duck = (f"{r['wall'] / duck['wall']:.2f}" if duck and r["task"] in
                    ("library", "reference", "loop") else "")
+        vs_pol = (f"{r['wall'] / pol['wall']:.2f}" if pol and r["task"] != "polars" else "")
         rows.append(f"| {_fmt_n(r['messages'])} | {names.get(r['task'], r['task'])} | "
                     f"{r['wall']:.2f} | {r['cpu']:.2f} | {r['peak_mb']:.0f} | {vs_loop} | "
-                    f"{vs_duck} |")
+                    f"{vs_duck} | {vs_pol} |")
     return head + rows
 
 
 def _targets(results: list[dict]) -> list[str]:
     big = [r for r in results if r["messages"] >= 5e6]
     lines = []
+    by = {(r["label"], r["task"]): r for r in results}
+    for r in results:  # issue 13: no slower than the best hand-written Polars, same run
+        pol = by.get((r["label"], "polars"))
+        if pol and r["task"] in ("library", "kpis"):
+            ratio = r["wall"] / pol["wall"]
+            lines.append(f"- {r['task']} at {_fmt_n(r['messages'])}: {ratio:.2f}× the "
+                         f"hand-written Polars wall time → goal (≤ 1×) "
+                         f"{'met' if ratio <= 1 else 'NOT met'}")
     for r in big:
         if r["task"] in ("library", "kpis"):
             ok = r["wall"] < TARGETS["seconds_10m"] and r["peak_mb"] < TARGETS["peak_gb_10m"] * 1024
@@ -243,7 +286,9 @@ def write_results(results, checks, info, extra, path: Path = RESULTS_MD) -> None
               "wall/CPU: the task in its own process, Parquet read included; peak = max RSS "
               "of that process. \"loop ÷ this\": how many times faster than the Python loop "
               "(per message, extrapolated linearly from the 1 M loop run where marked). "
-              "\"this ÷ DuckDB\": time relative to DuckDB's (2 threads) on the same files.",
+              "\"this ÷ DuckDB\": time relative to DuckDB's (2 threads) on the same files; "
+              "\"this ÷ Polars\": relative to the hand-written Polars version (the best "
+              "effort to beat).",
               ""]
     lines += table(results)
     lines += ["", "## Agreement checks", ""] + [f"- {c}" for c in checks]
@@ -269,7 +314,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="1e6,1e7",
                     help="message counts, comma separated (default 1e6,1e7)")
     ap.add_argument("--quick", action="store_true", help="one small store (~30 k messages)")
-    ap.add_argument("--tasks", default="library,reference,loop,duckdb,kpis,kpis_dask")
+    ap.add_argument("--tasks", default="library,reference,loop,duckdb,duckdb_best,polars,kpis,"
+                                       "kpis_dask")
     ap.add_argument("--repeat", type=int, default=1, help="best of N wall times")
     ap.add_argument("--weekly-data", default=None,
                     help="also time `csops report weekly --data-dir DIR` (e.g. data/demo/store)")
