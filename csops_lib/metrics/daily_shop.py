@@ -162,15 +162,16 @@ def promo_days(promos: pd.DataFrame | None) -> pd.Series:
     """The promo days of the ``promos`` table: date → the promo's name (its display name when
     the export kept one), every day from ``start`` to ``end`` inclusive, sorted; empty
     without promos. Baselines leave these days out (a promo is not a normal day)."""
-    if promos is None or promos.empty or not {"name", "start", "end"} <= set(promos.columns):
+    if promos is None or promos.empty or not {"start", "end"} <= set(promos.columns):
         return pd.Series(dtype=object, index=pd.DatetimeIndex([], name="date"))
-    shown = promos["name"].astype(object)
+    shown = (promos["name"].astype(object) if "name" in promos.columns
+             else pd.Series("", index=promos.index, dtype=object))
     for col in ("display_name", "活动显示名"):  # a display name column kept from the export
         if col in promos.columns:
             shown = promos[col].astype(object).where(promos[col].notna(), shown)
     days: dict[pd.Timestamp, str] = {}
-    for name, start, end in zip(shown, pd.to_datetime(promos["start"]),
-                                pd.to_datetime(promos["end"]), strict=True):
+    for name, start, end in zip(shown, pd.to_datetime(promos["start"], errors="coerce"),
+                                pd.to_datetime(promos["end"], errors="coerce"), strict=True):
         if pd.isna(start) or pd.isna(end):
             continue
         for d in pd.date_range(start.normalize(), end.normalize()):

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from csops_lib.metrics._common import ratio
+from csops_lib.metrics.daily_shop import promo_days as daily_promo_days
 
 
 def period_index(dates, start: dt.date, kind: str) -> pd.Series:
@@ -162,20 +163,13 @@ def agent_served_sales(sales, share):
 
 
 def promo_days(promos: pd.DataFrame, start, end) -> pd.DatetimeIndex:
-    """The calendar days from ``start`` to ``end`` (inclusive) that a promo covers: every day
-    from the day of a promo's ``start`` to the day of its ``end`` (table ``promos``, one row
-    per promo or per promo and agent; rows without both times are ignored)."""
-    if promos is None or promos.empty or not {"start", "end"} <= set(promos.columns):
-        return pd.DatetimeIndex([], name="date")
-    spans = pd.DataFrame({"start": pd.to_datetime(promos["start"], errors="coerce"),
-                          "end": pd.to_datetime(promos["end"], errors="coerce")}).dropna()
+    """The calendar days from ``start`` to ``end`` (inclusive) that a promo covers: the days
+    of :func:`csops_lib.metrics.daily_shop.promo_days` (the one rule: every day from the day
+    of a promo's ``start`` to the day of its ``end``; rows without both times are ignored)
+    within the span."""
+    days = daily_promo_days(promos).index
     lo, hi = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
-    days: set[pd.Timestamp] = set()
-    for s, e in spans.drop_duplicates().itertuples(index=False):
-        first, last = max(s.normalize(), lo), min(e.normalize(), hi)
-        if first <= last:
-            days.update(pd.date_range(first, last, freq="D"))
-    return pd.DatetimeIndex(sorted(days), name="date")
+    return pd.DatetimeIndex(days[(days >= lo) & (days <= hi)], name="date")
 
 
 def scale_to_period(totals: pd.DataFrame, days: pd.Series, kept: pd.Series,

@@ -50,6 +50,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from csops_lib.render.formats import EXCEL_FORMATS
 from csops_lib.render.labels import LABELS
 
 __all__ = [
@@ -66,18 +67,10 @@ __all__ = [
     "write_workbook",
 ]
 
-#: kind → Excel number format
-NUMBER_FORMATS: dict[str, str] = {
-    "money": "¥#,##0.00",
-    "rate": "0.0%",
-    "seconds": "0.0",
-    "count": "#,##0",
-    "number": "#,##0.00",
-    "date": "yyyy-mm-dd",
-    "datetime": "yyyy-mm-dd hh:mm",
-    "text": "@",
-    "general": "General",
-}
+#: kind → Excel number format: the base kinds a column's name or dtype can give, taken from
+#: the one formats registry (:data:`csops_lib.render.formats.EXCEL_FORMATS`)
+NUMBER_FORMATS: dict[str, str] = {k: EXCEL_FORMATS[k] for k in (
+    "money", "rate", "seconds", "count", "number", "date", "datetime", "text", "general")}
 KINDS = tuple(NUMBER_FORMATS)
 NUMERIC_KINDS = frozenset({"money", "rate", "seconds", "count", "number"})
 TIME_KINDS = frozenset({"date", "datetime"})
