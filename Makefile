@@ -8,7 +8,7 @@ CSOPS  := $(BIN)/csops
 #                     PROMO=double11 REPORT_LANG=en PARAMS="key=value key2=value2" WEEKS=22 (demo)
 REPORT_ARGS = $(if $(REPORT_LANG),--lang $(REPORT_LANG)) $(foreach p,$(PARAMS),--param $(p))
 
-.PHONY: help setup demo weekly monthly daily agent promo leaderboard what_if callbacks chase test lint lab bench clean
+.PHONY: help setup demo weekly monthly daily agent promo leaderboard what_if callbacks chase test lint lab bench dask_year clean
 
 help:  ## list the targets
 	@grep -E '^[a-z_]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -66,6 +66,10 @@ lab: $(STAMP)  ## JupyterLab with the kernel that has csops_lib (builds the demo
 bench: $(STAMP)  ## time chat metrics on 1 M and 10 M messages vs a Python loop, DuckDB and Polars → bench/results.md
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.run $(BENCH_ARGS) $(if $(wildcard data/demo/store),--weekly-data data/demo/store)
+
+dask_year: $(STAMP)  ## Dask worker memory per task (real scheduler + 2 workers), extrapolated to a year (write-up: bench/dask_year.md)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench.dask_year --also bench/data/store_10m
 
 clean:  ## remove generated outputs (keeps .venv and data)
 	rm -rf outputs/*/ .pytest_cache

@@ -23,14 +23,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from csops_lib import demo, store
+from csops_lib import demo, engine
 
 BENCH_DIR = Path(__file__).resolve().parent
 DATA_DIR = BENCH_DIR / "data"
 END = "2026-11-22"  # a fixed last day, so generated data never depend on today's date
 META = "_bench_meta.json"
 TABLES_WRITTEN = ("chats", "orders", "refunds")
-GEN_VERSION = 2  # 2: the Delta Lake store
+GEN_VERSION = 3  # 2: the Delta Lake store; 3: seq + the per-day derived tables
 
 
 def _rename(tables: dict[str, pd.DataFrame], i: int) -> dict[str, pd.DataFrame]:
@@ -77,7 +77,7 @@ def generate_store(folder: Path, *, copies: int, weeks: int = 8, seed: int = 1,
     tables = {name: pa.concat_tables(parts.pop(name), promote_options="default")
               for name in TABLES_WRITTEN}
     rows = {name: t.num_rows for name, t in tables.items()}
-    store.create_store(tmp, tables, note=f"bench: {copies} demo shop(s) x {weeks} weeks")
+    engine.create_store(tmp, tables, note=f"bench: {copies} demo shop(s) x {weeks} weeks")
     del tables
     meta = {"version": GEN_VERSION, "copies": copies, "weeks": weeks, "seed": seed, "end": end,
             "rows": rows, "seconds": round(time.monotonic() - started, 1)}

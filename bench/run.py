@@ -44,6 +44,9 @@ from bench import gen
 
 ROOT = gen.BENCH_DIR.parent
 RESULTS_MD = gen.BENCH_DIR / "results.md"
+#: sections measured by other scripts, appended to results.md: the Dask year
+#: (``python -m bench.dask_year``) and ingest throughput (``python -m bench.ingest``)
+SECTIONS = (gen.BENCH_DIR / "dask_year.md", gen.BENCH_DIR / "ingest.md")
 STAT_TASKS = ("library", "reference", "loop", "duckdb", "polars", "duckdb_best")
 EXACT_TASKS = ("polars", "duckdb_best")  # must equal the library bit for bit
 ONLY_SMALL = ("reference", "loop")  # too slow for 10 M: measured on the ≤ 1 M store
@@ -295,6 +298,9 @@ def write_results(results, checks, info, extra, path: Path = RESULTS_MD) -> None
     lines += ["", "## Targets (10 M messages)", ""] + _targets(results)
     lines += extra
     lines += ["", "## Notes", "", *NOTES]
+    for part in SECTIONS:  # measured by their own scripts (see each section's commands)
+        if part.exists():
+            lines += ["", part.read_text(encoding="utf-8").rstrip()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -41,11 +41,11 @@ def _cmd_validate(args) -> int:
 
 
 def _cmd_ingest(args) -> int:
-    from csops_lib import store
+    from csops_lib import engine, store
     from csops_lib.loaders import LoadError
 
     try:
-        result = store.ingest(args.files, args.store, args.table, progress=True)
+        result = engine.ingest(args.files, args.store, args.table, progress=True)
     except (LoadError, FileNotFoundError) as exc:
         print(f"error: {exc}\nnothing was written to the store", file=sys.stderr)
         return 1

@@ -1,6 +1,8 @@
 """The Dask engine of ``csops kpis --store DIR --engine dask``: the same pandas functions
-(:func:`csops_lib.metrics.kpis.agent_kpis` / :func:`~csops_lib.metrics.kpis.store_kpis`) run
-over the store's day partitions in parallel, for histories larger than memory.
+(:func:`csops_lib.metrics.kpis.agent_kpis_from_days` on the per-day tables derived at ingest,
+:mod:`csops_lib.engine`; :func:`~csops_lib.metrics.kpis.agent_kpis` on the messages when a
+store has none) run over the store's day partitions in parallel, for histories larger than
+memory.
 
 Why per day is exact. A session never crosses a day (METRICS.md §3), so the chat metrics of
 day D (sessions, turns, response times, max_concurrent) need only D's messages. What else a
@@ -39,7 +41,7 @@ from typing import Any
 
 import pandas as pd
 
-from csops_lib import store
+from csops_lib import engine, store
 from csops_lib.metrics import kpis
 from csops_lib.metrics.sessions import CHAT_COLUMNS
 from csops_lib.settings.shop import resolve_params
@@ -93,11 +95,18 @@ def _batch(store_dir: str, a: pd.Timestamp, b: pd.Timestamp, orders: pd.DataFram
 
     fd = pd.Timedelta(days=int(p["followup_days"]))
     look = pd.Timedelta(days=math.ceil(float(p["after_sales_lookback_days"])))
+    paid = orders["paid_at"]
+    o = orders[((paid >= a - fd - look) & (paid < b + fd + pd.Timedelta(days=1))).to_numpy()]
+    days = engine.read_days(store_dir, a - fd, b, p["concurrency_window_s"], at=at)
+    if days is not None:  # the per-day tables derived at ingest
+        if by == "date,agent":
+            return kpis.agent_kpis_from_days(days, o, refunds=refunds, params=p, date_from=a,
+                                             date_to=b)
+        return kpis.store_kpis_from_days(days, o, traffic=traffic, params=p, date_from=a,
+                                         date_to=b)
     chats = store.read_store_table(store_dir, "chats", a - fd, b, compact=True, at=at)
     if chats.columns.empty:
         chats = _empty_chats()
-    paid = orders["paid_at"]
-    o = orders[((paid >= a - fd - look) & (paid < b + fd + pd.Timedelta(days=1))).to_numpy()]
     if by == "date,agent":
         return kpis.agent_kpis(chats, o, refunds=refunds, params=p, date_from=a, date_to=b)
     return kpis.store_kpis(chats, o, traffic=traffic, params=p, date_from=a, date_to=b)

@@ -1,6 +1,6 @@
 """The house rule (docs/ARCHITECTURE.md): one direction of imports, small modules and classes.
 
-settings → schema/periods/privacy → loaders → store → metrics → dask_engine → reports/demo →
+settings → schema/periods/privacy → loaders → store → metrics → engine/dask_engine → reports/demo →
 render → runner → send → cli. A module imports only from its own layer or layers to its left; an
 import inside a function (outside the CLI, which imports lazily so `csops --help` is fast)
 must say why in a comment on its line.
@@ -17,7 +17,7 @@ LAYERS = [
     ("loaders",),
     ("store",),
     ("metrics",),
-    ("dask_engine",),
+    ("dask_engine", "engine"),
     ("reports", "demo"),
     ("render",),
     ("runner",),

@@ -5,7 +5,7 @@ import shutil
 import time
 from pathlib import Path
 
-from csops_lib import store
+from csops_lib import engine, store
 from csops_lib.demo.generator import build_demo
 from csops_lib.settings.paths import (
     DEMO_DIR,
@@ -35,7 +35,7 @@ def build_demo_store(out_dir: str | Path = "data/demo", *, weeks: int = DEMO_WEE
     tmp_store = out / ".store.tmp"
     if tmp_store.exists():
         shutil.rmtree(tmp_store)
-    result = store.ingest(built["files"], tmp_store, progress=progress)
+    result = engine.ingest(built["files"], tmp_store, progress=progress)
     final = out / "store"
     if final.exists():
         shutil.rmtree(final)

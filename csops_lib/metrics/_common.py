@@ -44,9 +44,14 @@ def as_ns(s: pd.Series) -> pd.Series:
 def key_text(s: pd.Series) -> pd.Series:
     """Text ids as an object Series of stripped ``str`` (missing or blank → NaN), so merges on
     them match whatever string dtype each side carries (pandas 2 object, pandas 3 ``str``)."""
-    out = s.astype("string").str.strip()
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)  # the work on distinct values
+    out = pd.Series(np.asarray(uniques, dtype=object), dtype=object).astype("string")
+    out = out.str.strip()
     out = out.mask(out == "")
-    return out.astype(object).where(out.notna(), np.nan)
+    ext = np.empty(len(out) + 1, dtype=object)
+    ext[:-1] = out.astype(object).where(out.notna(), np.nan).to_numpy()
+    ext[-1] = np.nan  # code −1: missing
+    return pd.Series(ext[codes], index=s.index, name=s.name, dtype=object)
 
 
 def nonempty(s: pd.Series) -> pd.Series:
@@ -105,12 +110,51 @@ def texts(df: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
     return df
 
 
-def merge_asof_by(left: pd.DataFrame, right: pd.DataFrame, by: str, **kwargs) -> pd.DataFrame:
-    """``pd.merge_asof`` with the ``by`` text key cast to object on both sides (pandas refuses
-    to match ``str`` with object keys); both frames must already be sorted on their keys."""
-    left = left.assign(**{by: left[by].astype(object)})
-    right = right.assign(**{by: right[by].astype(object)})
-    return pd.merge_asof(left, right, by=by, **kwargs)
+def asof_times(left_key: pd.Series, left_t: np.ndarray, right_key: pd.Series,
+               right_t: np.ndarray, *, direction: str, allow_exact: bool) -> np.ndarray:
+    """``pd.merge_asof(..., by=key)`` reduced to the matched right time, for all rows at
+    once: per left row, the latest right time ≤ (``allow_exact``) or < the left time of the
+    same key (``direction="backward"``), or the earliest ≥ / > it (``"forward"``); NaT when
+    none. Keys are compared as :func:`key_text` makes them (missing keys never match); times
+    are ``datetime64[ns]`` arrays (NaT never matches).
+
+    Method: the keys become integer codes and the times dense ranks (one ``np.unique`` over
+    both sides), so (key, time) packs into one int64 (code · (ranks + 1) + rank); the right
+    side sorted on it, one ``searchsorted`` finds each left row's neighbour."""
+    lt = np.asarray(left_t, dtype="datetime64[ns]").view(np.int64)
+    rt = np.asarray(right_t, dtype="datetime64[ns]").view(np.int64)
+    nat = np.iinfo(np.int64).min
+    codes, _ = pd.factorize(pd.concat([key_text(pd.Series(left_key).reset_index(drop=True)),
+                                       key_text(pd.Series(right_key).reset_index(drop=True))],
+                                      ignore_index=True), use_na_sentinel=True)
+    lk, rk = codes[:len(lt)].astype(np.int64), codes[len(lt):].astype(np.int64)
+    out = np.full(len(lt), nat, dtype=np.int64)
+    r_ok = (rk >= 0) & (rt != nat)
+    l_ok = (lk >= 0) & (lt != nat)
+    if not r_ok.any() or not l_ok.any():
+        return out.view("datetime64[ns]")
+    rk, rt = rk[r_ok], rt[r_ok]
+    uniq, inv = np.unique(np.concatenate([lt[l_ok], rt]), return_inverse=True)
+    inv = inv.reshape(-1)
+    span = len(uniq) + 1
+    lpack = lk[l_ok] * span + inv[:int(l_ok.sum())]
+    rpack = rk * span + inv[int(l_ok.sum()):]
+    order = np.argsort(rpack, kind="stable")
+    rs, rts = rpack[order], rt[order]
+    if direction == "backward":
+        pos = np.searchsorted(rs, lpack, side="right" if allow_exact else "left") - 1
+        pc = np.clip(pos, 0, len(rs) - 1)
+        hit = (pos >= 0) & (rs[pc] // span == lk[l_ok])
+    elif direction == "forward":
+        pos = np.searchsorted(rs, lpack, side="left" if allow_exact else "right")
+        pc = np.clip(pos, 0, len(rs) - 1)
+        hit = (pos < len(rs)) & (rs[pc] // span == lk[l_ok])
+    else:
+        raise ValueError(f"direction must be backward or forward, got {direction!r}")
+    got = np.full(int(l_ok.sum()), nat, dtype=np.int64)
+    got[hit] = rts[pc[hit]]
+    out[l_ok] = got
+    return out.view("datetime64[ns]")
 
 
 def coverage_intervals(t: np.ndarray, group: np.ndarray, w2: int):

@@ -19,8 +19,8 @@ import pandas as pd
 from csops_lib.metrics._common import (
     DAY,
     as_ns,
+    asof_times,
     key_text,
-    merge_asof_by,
     nonempty,
     params_of,
     require,
@@ -56,7 +56,8 @@ def _attribute(orders: pd.DataFrame, s: pd.DataFrame, msgs: pd.DataFrame | None,
     """credited_agent / attribution / credited_session_start for each row of ``orders``.
 
     ``s``: prepared sessions (:func:`_prep_sessions`); ``msgs``: session messages with
-    ``sid`` and ``sent_at`` (exact "latest message before paid_at"), or None.
+    ``sid`` and ``sent_at`` (exact "latest message before paid_at"), or a function giving
+    them for an array of sids (called only when a payment falls inside a session), or None.
     """
     require(orders, ORDER_COLUMNS, "orders")
     n = len(orders)
@@ -86,6 +87,8 @@ def _attribute(orders: pd.DataFrame, s: pd.DataFrame, msgs: pd.DataFrame | None,
         c["last_before"] = c["end"].where(c["end"] < c["paid_at"])
         straddle = c["last_before"].isna().to_numpy()
         if straddle.any():
+            if callable(msgs):  # messages read only for the sessions that need them
+                msgs = msgs(np.unique(c.loc[straddle, "sid"].to_numpy()))
             if msgs is not None:
                 q = c.loc[straddle, ["sid", "paid_at"]].reset_index()
                 q = q.sort_values("paid_at", kind="stable")
@@ -168,17 +171,11 @@ def _outcomes(s: pd.DataFrame, orders: pd.DataFrame, p: dict[str, Any],
     pre["window_end"] = pre["date"] + DAY * (int(p["followup_days"]) + 1)
     pre["next_day_end"] = pre["date"] + 2 * DAY
     if "customer_id" in orders.columns:
-        po = pd.DataFrame({"customer_id": key_text(orders["customer_id"]),
-                           "paid_at": as_ns(orders["paid_at"])}).dropna()
-        po = po.sort_values("paid_at", kind="stable")
-        left = pre.reset_index(drop=True).reset_index(names="_row").sort_values(
-            "start", kind="stable")
-        hit = merge_asof_by(left, po.rename(columns={"paid_at": "first_paid_at"}),
-                            left_on="start", right_on="first_paid_at", by="customer_id",
-                            direction="forward", allow_exact_matches=True)
-        hit = hit.sort_values("_row").set_index("_row")
         pre = pre.reset_index(drop=True)
-        pre["first_paid_at"] = hit["first_paid_at"].to_numpy()
+        pre["first_paid_at"] = asof_times(pre["customer_id"], pre["start"].to_numpy(),
+                                          orders["customer_id"],
+                                          as_ns(orders["paid_at"]).to_numpy(),
+                                          direction="forward", allow_exact=True)
         pre["paid"] = (pre["first_paid_at"] < pre["window_end"]).to_numpy()
         pre["paid_next_day"] = (pre["first_paid_at"] < pre["next_day_end"]).to_numpy()
     else:  # buyers cannot be matched to chats: unavailable, not an error

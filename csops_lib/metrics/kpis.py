@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from csops_lib.metrics import day_tables
 from csops_lib.metrics._common import (
     DAY,
     as_ns,
@@ -31,13 +32,12 @@ from csops_lib.metrics.chat import (
     _agent_day_from,
     _aqr_from,
     _auto_first_from,
-    _max_concurrent_from,
     _platform_from,
     _quantiles_from,
     _within_from,
 )
 from csops_lib.metrics.conversion import _store_from
-from csops_lib.metrics.sessions import CHAT_COLUMNS, _messages, _sessions_from, _split, _turns
+from csops_lib.metrics.sessions import CHAT_COLUMNS, _session_finish
 
 AGENT_KPI_COLUMNS = ["date", "agent", "sessions", "presale_sessions", "replied", "unanswered",
                      "reply_rate", "first_response_s", "avg_response_s", "slow_sessions",
@@ -127,14 +127,51 @@ def agent_kpis(chats: pd.DataFrame, orders: pd.DataFrame, refunds: pd.DataFrame 
     p = params_of(params, overrides)
     require(chats, CHAT_COLUMNS, "chats")
     require(orders, ORDER_COLUMNS, "orders")
-    m = _messages(chats)
-    s, _ = _split(m)
-    turns = _turns(s)
-    sess = _sessions_from(s, turns, orders, p)
-    as_of = _as_of(p, chats, orders)
+    days = day_tables.from_messages(chats, p["concurrency_window_s"])
+    return _agent_kpis(days, orders, refunds, p, _as_of(p, chats, orders), date_from, date_to)
+
+
+def agent_kpis_from_days(days: day_tables.Days, orders: pd.DataFrame,
+                         refunds: pd.DataFrame | None = None,
+                         params: dict[str, Any] | None = None, date_from=None, date_to=None,
+                         **overrides: Any) -> pd.DataFrame:
+    """:func:`agent_kpis` from the per-day session / turn / agent-day tables
+    (:mod:`csops_lib.metrics.day_tables`) instead of the messages: the same table.
+    ``days.max_concurrent`` must be for ``concurrency_window_s``."""
+    p = params_of(params, overrides)
+    require(orders, ORDER_COLUMNS, "orders")
+    return _agent_kpis(days, orders, refunds, p, _days_as_of(p, days, orders), date_from,
+                       date_to)
+
+
+def _days_as_of(p: dict[str, Any], days: day_tables.Days, orders: pd.DataFrame):
+    if p.get("as_of") is not None:
+        return pd.Timestamp(p["as_of"])
+    chats_last = pd.DataFrame({"t": [days.last_at]})
+    return default_as_of((chats_last, "t"), (orders, "paid_at"), (orders, "created_at"))
+
+
+def _agent_day_numbers(sess: pd.DataFrame) -> tuple[np.ndarray, pd.MultiIndex]:
+    """Each session's agent-day number (in (date, agent) order) and the (date, agent) index
+    of the numbers."""
+    a_code, agents = pd.factorize(sess["agent"], sort=True)
+    d_code, dates = pd.factorize(sess["date"], sort=True)
+    combo = d_code.astype(np.int64) * max(len(agents), 1) + a_code
+    uniq, codes = np.unique(combo, return_inverse=True)
+    index = pd.MultiIndex.from_arrays(
+        [pd.DatetimeIndex(dates)[uniq // max(len(agents), 1)],
+         pd.Index(np.asarray(agents, dtype=object)[uniq % max(len(agents), 1)], dtype=object)],
+        names=["date", "agent"])
+    return codes.reshape(-1).astype(np.int64), index
+
+
+def _agent_kpis(days: day_tables.Days, orders: pd.DataFrame, refunds: pd.DataFrame | None,
+                p: dict[str, Any], as_of, date_from, date_to) -> pd.DataFrame:
+    turns = days.turns
+    sess = _session_finish(days.sessions, turns, orders, p, as_text=False)
     key = ["date", "agent"]
 
-    mc_frame = _max_concurrent_from(m, p["concurrency_window_s"])
+    mc_frame = days.max_concurrent
     day = _agent_day_from(sess, mc_frame).drop(columns="max_concurrent").set_index(key)
     mc = mc_frame.set_index(key)["max_concurrent"]
 
@@ -147,7 +184,7 @@ def agent_kpis(chats: pd.DataFrame, orders: pd.DataFrame, refunds: pd.DataFrame 
         inq["inquiry_buyers"] = ig["paid"].sum()
         inq["next_day_buyers"] = ig["paid_next_day"].sum()
 
-    att = _attribute(orders, ps, s[["sid", "sent_at"]], p)
+    att = _attribute(orders, ps, days.messages, p)
     po = pd.DataFrame({
         "date": as_ns(orders["paid_at"]).dt.normalize().to_numpy(),
         "agent": att["credited_agent"].to_numpy(),
@@ -162,13 +199,23 @@ def agent_kpis(chats: pd.DataFrame, orders: pd.DataFrame, refunds: pd.DataFrame 
                           "items": og["qty"].sum()})
     sales["buyers"] = og["customer_id"].nunique() if has_cust else np.nan
 
-    tk = ["date", "agent"]
+    # the turn statistics grouped by one integer (agent-day number) instead of two columns:
+    # the same groups, in the same order, with their rows in the same order (same sums)
+    g_sess, index = _agent_day_numbers(sess)
+    tg = turns[["first_at", "answered", "response_s", "auto_first"]].assign(
+        _g=g_sess[turns["sid"].to_numpy()])
+    sg = sess[["n_agent", "n_customer"]].assign(_g=g_sess)
+    gk = ["_g"]
+
+    def by_day(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+        return frame.set_index(index[frame["_g"].to_numpy()])[cols]
+
     turn_parts = [
-        _within_from(turns, p, tk).set_index(key)[["within_3min_rate"]],
-        _platform_from(turns, p, tk).set_index(key)[["platform_avg_response_s"]],
-        _quantiles_from(turns, tk).set_index(key),
-        _auto_first_from(turns, tk).set_index(key)[["auto_first_share"]],
-        _aqr_from(sess, tk).set_index(key)[["answer_question_ratio"]],
+        by_day(_within_from(tg, p, gk), ["within_3min_rate"]),
+        by_day(_platform_from(tg, p, gk), ["platform_avg_response_s"]),
+        by_day(_quantiles_from(tg, gk), ["response_p50_s", "response_p90_s"]),
+        by_day(_auto_first_from(tg, gk), ["auto_first_share"]),
+        by_day(_aqr_from(sg, gk), ["answer_question_ratio"]),
     ]
     out = day.join([inq, sales], how="outer")
     out = out.join(turn_parts, how="left")
@@ -226,10 +273,25 @@ def store_kpis(chats: pd.DataFrame, orders: pd.DataFrame, traffic: pd.DataFrame 
     p = params_of(params, overrides)
     require(chats, CHAT_COLUMNS, "chats")
     require(orders, ORDER_COLUMNS, "orders")
-    m = _messages(chats)
-    s, _ = _split(m)
-    sess = _sessions_from(s, _turns(s), orders, p)
-    out = _store_from(sess, s[["sid", "sent_at"]], orders, traffic, p, _as_of(p, chats, orders))
+    days = day_tables.from_messages(chats, p["concurrency_window_s"])
+    return _store_kpis(days, orders, traffic, p, _as_of(p, chats, orders), date_from, date_to)
+
+
+def store_kpis_from_days(days: day_tables.Days, orders: pd.DataFrame,
+                         traffic: pd.DataFrame | None = None,
+                         params: dict[str, Any] | None = None, date_from=None, date_to=None,
+                         **overrides: Any) -> pd.DataFrame:
+    """:func:`store_kpis` from the per-day tables (:mod:`csops_lib.metrics.day_tables`)."""
+    p = params_of(params, overrides)
+    require(orders, ORDER_COLUMNS, "orders")
+    return _store_kpis(days, orders, traffic, p, _days_as_of(p, days, orders), date_from,
+                       date_to)
+
+
+def _store_kpis(days: day_tables.Days, orders: pd.DataFrame, traffic: pd.DataFrame | None,
+                p: dict[str, Any], as_of, date_from, date_to) -> pd.DataFrame:
+    sess = _session_finish(days.sessions, days.turns, orders, p, as_text=False)
+    out = _store_from(sess, days.messages, orders, traffic, p, as_of)
     cols = ["date", "store", "uv", "inquiries", "callin_conversion", "inquiry_buyers",
             "inquiry_conversion", "next_day_buyers", "next_day_conversion", "silent_buyers",
             "silent_conversion", "buyers", "store_conversion", "orders", "sales", "aov",

@@ -12,7 +12,10 @@ Definitions (METRICS.md §3, quoted):
   after it in the session is unanswered.
 
 Vectorised method (no loop over sessions, turns or messages): messages are sorted by
-(agent, customer, day, sent_at), stable so ties keep the log's order. Within a session let
+(agent, customer, day, sent_at, seq), stable so ties keep the log's order: ``seq`` is the
+store's record of the export's order (messages of one second keep their order: a reply
+written in the same second as the question answers it); without it the row order is the
+export's. Within a session let
 ``k`` = the number of ``agent`` messages strictly before a message (a grouped cumsum). All
 customer messages with the same ``k`` form one turn (no agent message between them, and one
 between any two of different ``k``); the turn is answered by the session's agent message number
@@ -29,8 +32,8 @@ import pandas as pd
 from csops_lib.metrics._common import (
     DAY,
     as_ns,
+    asof_times,
     key_text,
-    merge_asof_by,
     params_of,
     require,
     seconds,
@@ -133,23 +136,49 @@ def _clean_category(s: pd.Series) -> pd.Series:
 
 
 def _sort_order(t: np.ndarray, day: np.ndarray, cust: np.ndarray, agent: np.ndarray,
-                n_cust: int) -> np.ndarray:
-    """``np.lexsort((t, day, cust, agent))`` (stable), faster when it can: (agent, customer,
-    day) packed into one int64 group key, and when ``t`` is already non-decreasing (a log in
-    time order, as the store keeps it) the row number replaces ``t`` as the last key, so one
-    argsort of ``group · n + row`` gives the same stable order."""
+                n_cust: int, seq: np.ndarray | None = None) -> np.ndarray:
+    """``np.lexsort((seq, t, day, cust, agent))`` (stable; without ``seq`` ties keep the row
+    order), faster when it can: (agent, customer, day) packed into one int64 group key, and
+    when ``t`` is already non-decreasing (a log in time order) and there is no ``seq`` the row
+    number replaces ``t`` as the last key, so one argsort of ``group · n + row`` gives the
+    same stable order."""
     n = len(t)
     if n < 2:
         return np.arange(n, dtype=np.int64)
     d_code = (day - day.min()) // DAY_NS  # midnights: day numbers in order
     n_days = int(d_code.max()) + 1
     limit = 2 ** 62
+    keys = (t,) if seq is None else (seq, t)
     if (int(agent.max()) + 1) * max(n_cust, 1) * n_days * n >= limit:
-        return np.lexsort((t, day, cust, agent))
+        return np.lexsort((*keys, day, cust, agent))
     group = (agent.astype(np.int64) * n_cust + cust) * n_days + d_code
-    if bool((t[1:] >= t[:-1]).all()):
+    if seq is None and bool((t[1:] >= t[:-1]).all()):
         return np.argsort(group * n + np.arange(n, dtype=np.int64))
-    return np.lexsort((t, group))
+    if bool((group[1:] >= group[:-1]).all()) and _sorted_within(group, t, seq):
+        return np.arange(n, dtype=np.int64)  # already in (group, t, seq) order: the store's
+    return np.lexsort((*keys, group))
+
+
+def _sorted_within(group: np.ndarray, t: np.ndarray, seq: np.ndarray | None) -> bool:
+    """Rows sorted by ``group`` are also sorted by (t, seq) within each group."""
+    same = group[1:] == group[:-1]
+    dt_ = t[1:] - t[:-1]
+    if bool((same & (dt_ < 0)).any()):
+        return False
+    if seq is None:
+        return True
+    return not bool((same & (dt_ == 0) & (seq[1:] < seq[:-1])).any())
+
+
+def _seq(chats: pd.DataFrame) -> np.ndarray | None:
+    """The store's ``seq`` column (the export's order of messages; missing = before any
+    numbered one), or None when the log has none (its row order is then the export's)."""
+    if "seq" not in chats.columns:
+        return None
+    seq = pd.to_numeric(chats["seq"], errors="coerce")
+    if not seq.notna().any():
+        return None
+    return seq.fillna(-1).to_numpy(dtype=np.int64)
 
 
 def _messages(chats: pd.DataFrame) -> pd.DataFrame:
@@ -173,8 +202,9 @@ def _messages(chats: pd.DataFrame) -> pd.DataFrame:
     rows = np.flatnonzero(ok)
     tr = t[rows]
     day = (tr - tr % DAY_NS).view("datetime64[ns]")  # = normalize() (naive, floor)
+    seq = _seq(chats)
     order = _sort_order(tr, day.view(np.int64), c_code[rows], a_code[rows],
-                        len(c_uniq))
+                        len(c_uniq), None if seq is None else seq[rows])
     rows = rows[order]
     day = day[order]
     ac, cc, sc = a_code[rows], c_code[rows], s_code[rows]
@@ -333,23 +363,25 @@ def _lookback_after_sales(sess: pd.DataFrame, orders: pd.DataFrame, days: float)
     require(orders, ["paid_at"], "orders")
     if "customer_id" not in orders.columns:
         return pd.Series(False, index=sess.index)
-    paid = pd.DataFrame({"customer_id": key_text(orders["customer_id"]),
-                         "paid_at": as_ns(orders["paid_at"])})
-    paid = paid.dropna().sort_values("paid_at", kind="stable")
-    left = sess[["customer_id", "start"]].copy()
-    left["_row"] = np.arange(len(left))
-    left = left.sort_values("start", kind="stable")
-    hit = merge_asof_by(left, paid, left_on="start", right_on="paid_at", by="customer_id",
-                        direction="backward", allow_exact_matches=False,
-                        tolerance=pd.Timedelta(days=days))
-    out = np.zeros(len(sess), dtype=bool)
-    out[hit["_row"].to_numpy()] = hit["paid_at"].notna().to_numpy()
+    start = as_ns(sess["start"]).to_numpy()
+    paid = asof_times(sess["customer_id"], start, orders["customer_id"],
+                      as_ns(orders["paid_at"]).to_numpy(), direction="backward",
+                      allow_exact=False)
+    out = ~np.isnat(paid)
+    out[out] = (start[out] - paid[out]) <= np.timedelta64(pd.Timedelta(days=days).value, "ns")
     return pd.Series(out, index=sess.index)
 
 
-def _sessions_from(s: pd.DataFrame, turns: pd.DataFrame, orders: pd.DataFrame | None,
-                   p: dict[str, Any]) -> pd.DataFrame:
-    # sessions are runs of ``sid`` in ``s``: first/last rows and sums by boundaries
+#: the session columns that need no parameter (stored per day by :mod:`.day_tables`)
+CORE_COLUMNS = ["date", "agent", "customer_id", "store", "start", "end", "n_customer",
+                "n_agent", "n_auto", "log_category", "agreed_to_buy", "n_turns",
+                "answered_turns", "first_response_s", "avg_response_s", "max_wait_s",
+                "auto_first_turns"]
+
+
+def _session_core(s: pd.DataFrame, turns: pd.DataFrame) -> pd.DataFrame:
+    """The parameter-free columns of each session (:data:`CORE_COLUMNS`), indexed by sid:
+    runs of ``sid`` in ``s`` (first/last rows and sums by boundaries) and turn statistics."""
     sid = s["sid"].to_numpy()
     st = _starts(sid)
     n = len(st)
@@ -376,17 +408,30 @@ def _sessions_from(s: pd.DataFrame, turns: pd.DataFrame, orders: pd.DataFrame | 
                           else np.zeros(0, dtype=bool)),
     }, index=pd.RangeIndex(n, name="sid"))
     tg = turns.groupby("sid", sort=True)
-    rt = turns["response_s"]
     tstats = pd.DataFrame({
         "n_turns": tg.size(),
         "answered_turns": tg["answered"].sum(),
         "first_response_s": turns.loc[turns["turn_no"] == 0].set_index("sid")["response_s"],
         "avg_response_s": tg["response_s"].mean(),
-        "slow_responses": (rt > p["slow_gap_s"]).groupby(turns["sid"]).sum(),
         "max_wait_s": tg["response_s"].max(),
         "auto_first_turns": tg["auto_first"].sum(),
     })
     sess = sess.join(tstats)
+    for col in ("n_customer", "n_agent", "n_auto", "n_turns", "answered_turns",
+                "auto_first_turns"):
+        sess[col] = sess[col].astype(np.int64)
+    return sess[CORE_COLUMNS]
+
+
+def _session_finish(core: pd.DataFrame, turns: pd.DataFrame, orders: pd.DataFrame | None,
+                    p: dict[str, Any], *, as_text: bool = True) -> pd.DataFrame:
+    """The session table of :func:`build_sessions` from :func:`_session_core` rows (indexed
+    by sid, in sid order) and their turns: the columns that depend on parameters.
+    ``as_text=False``: text columns stay object arrays (same values; for internal use)."""
+    sess = core.copy()
+    rt = turns["response_s"]
+    slow = (rt > p["slow_gap_s"]).groupby(turns["sid"]).sum()
+    sess["slow_responses"] = slow.reindex(sess.index, fill_value=0).astype(np.int64)
     # category: the log's when given; else the look-back rule when orders are given; else presale
     cat = sess["log_category"]
     source = pd.Series(np.where(cat.notna(), "log", "default"), index=sess.index, dtype=object)
@@ -403,17 +448,21 @@ def _sessions_from(s: pd.DataFrame, turns: pd.DataFrame, orders: pd.DataFrame | 
     sess["is_long"] = (sess["max_wait_s"] > p["long_wait_s"]).fillna(False).astype(bool)
     sess["last_msg_at"] = sess["end"]
     sess["window_end"] = sess["date"] + DAY * (int(p["followup_days"]) + 1)
-    for col in ("n_customer", "n_agent", "n_auto", "n_turns", "answered_turns",
-                "slow_responses", "auto_first_turns"):
-        sess[col] = sess[col].astype(np.int64)
     sess = sess.reset_index()
     cols = ["sid", "date", "agent", "customer_id", "store", "start", "end", "last_msg_at",
             "n_customer", "n_agent", "n_auto", "category", "category_source", "is_presale",
             "agreed_to_buy", "replied", "n_turns", "answered_turns", "first_response_s",
             "avg_response_s", "slow_responses", "is_slow", "max_wait_s", "is_long",
             "auto_first_turns", "window_end"]
+    if not as_text:
+        return sess[cols].copy()
     return texts(sess[cols].copy(), ["agent", "customer_id", "store", "category",
                                       "category_source"])
+
+
+def _sessions_from(s: pd.DataFrame, turns: pd.DataFrame, orders: pd.DataFrame | None,
+                   p: dict[str, Any]) -> pd.DataFrame:
+    return _session_finish(_session_core(s, turns), turns, orders, p)
 
 
 def build_sessions(chats: pd.DataFrame, orders: pd.DataFrame | None = None,

@@ -8,12 +8,13 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from csops_lib.schema import TABLES
-from csops_lib.store import catalog, delta
+from csops_lib.store import catalog, delta, derived
 from csops_lib.store.catalog import StoreError
 
 
@@ -49,8 +50,8 @@ def recover(store: Path) -> list[str]:
     known = _recorded_versions(records)
     for folder in sorted(store.iterdir()) if store.is_dir() else []:
         name = folder.name
-        if name not in TABLES or not folder.is_dir():
-            continue
+        if not folder.is_dir() or (name not in TABLES and not delta.is_table(folder)):
+            continue  # canonical tables and the derived ones (any Delta table here)
         if name not in known:
             delta.drop(folder)
             notes.append(f"removed table {name}, left unrecorded by an interrupted ingest")
@@ -181,7 +182,8 @@ def restore(store_dir: str | os.PathLike, n: int, *, quiet: bool = False) -> dic
             versions[name] = delta.roll_back(store / name, v, store)
         record = catalog.append_record(store, {
             "kind": "restore", "restored_to": n, "files": [], "tables": {},
-            "versions": versions, "dtypes": target.get("dtypes", {})})
+            "versions": versions, "dtypes": target.get("dtypes", {}),
+            **({"derived": target["derived"]} if "derived" in target else {})})
         catalog.clear_running(store)
     return record
 
@@ -196,10 +198,12 @@ def _arrow_day(table: str, t: pa.Table) -> pa.Array:
 
 
 def create_store(store_dir: str | os.PathLike, tables: dict[str, pa.Table | pd.DataFrame],
-                 note: str = "") -> dict[str, Any]:
+                 note: str = "", *, derive: derived.Deriver | None = None) -> dict[str, Any]:
     """A new store holding ``tables`` (canonical frames or Arrow tables with pandas
-    metadata), rows in (day, key) order, recorded as one ``create`` entry. The store folder
-    must not hold a store yet."""
+    metadata), rows in (day, key) order (chats: :func:`delta.row_order`, ``seq`` the frame's
+    order unless given), recorded as one ``create`` entry; ``derive``: with the tables
+    derived from the chats, as an ingest makes them. The store folder must not hold a store
+    yet."""
     store = Path(store_dir)
     with catalog.writer_lock(store, quiet=True):
         if catalog.read_log(store) or catalog.legacy_tables(store):
@@ -209,16 +213,21 @@ def create_store(store_dir: str | os.PathLike, tables: dict[str, pa.Table | pd.D
             t = data if isinstance(data, pa.Table) else pa.Table.from_pandas(
                 data, preserve_index=False)
             dtypes[name] = delta.dtype_map(t.slice(0, 0).to_pandas())
+            if name == "chats" and delta.SEQ not in t.column_names:  # the frame's order
+                t = t.append_column(delta.SEQ, pa.array(np.arange(t.num_rows, dtype=np.int64)))
             t = t.append_column(delta.DAY, _arrow_day(name, t))
-            key = [c for c in TABLES[name].key if c in t.column_names]
+            key = [c for c in delta.row_order(name) if c in t.column_names]
             t = t.sort_by([(delta.DAY, "ascending")] + [(c, "ascending") for c in key])
             delta.create(store / name, _arrow_for_delta(t))
             versions[name] = 0
             counts[name] = {"new": t.num_rows, "updated": 0, "unchanged": 0,
                             "quarantined": 0, "version": 0}
+        extra = {}
+        if derive is not None:
+            extra["derived"] = derived.refresh(store, versions, dtypes, {}, None, derive)
         return catalog.append_record(store, {"kind": "create", "note": note, "files": [],
                                              "tables": counts, "versions": versions,
-                                             "dtypes": dtypes})
+                                             "dtypes": dtypes, **extra})
 
 
 def _arrow_for_delta(t: pa.Table) -> pa.Table:

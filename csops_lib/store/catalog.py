@@ -127,6 +127,12 @@ def cut_torn_tail(store: Path) -> bool:
     return True
 
 
+def next_number(store: Path) -> int:
+    """The number the next record of the log will have."""
+    previous = read_log(store)
+    return (previous[-1]["n"] + 1) if previous else 1
+
+
 def append_record(store: Path, record: dict[str, Any]) -> dict[str, Any]:
     """Append ``record`` (numbered ``n``, stamped ``at`` and ``user``) as one line: one
     ``write`` then ``fsync``: the moment the change becomes visible to readers."""

@@ -26,6 +26,15 @@ from csops_lib.store.catalog import StoreError
 DAY = "day"          # the partition column
 UNDATED = "all"      # partition of tables without a day column (roster, promos)
 UNKNOWN = "unknown"  # partition of rows whose day is missing
+#: chats: the export's order of the messages (ties of one second keep it; METRICS.md §3
+#: turns): ingest number · SEQ_INGEST + file number in the ingest · SEQ_FILE + row in the file.
+#: A stored message keeps its first number when a later export repeats it.
+SEQ = "seq"
+SEQ_FILE = 2 ** 32
+SEQ_INGEST = 2 ** 44
+KEEP_STORED = (SEQ,)
+#: each day's rows are stored in this order (chats: the order sessions are read in)
+ROW_ORDER = {"chats": ("agent", "customer_id", "sent_at", SEQ)}
 #: table properties: keep every commit of the log (``csops history --restore`` needs them)
 CONFIG = {"delta.enableExpiredLogCleanup": "false"}
 DELTA_LOG = "_delta_log"
@@ -41,6 +50,11 @@ def day_labels(table: str, df: pd.DataFrame) -> pd.Series:
     if not any(c in df.columns for c in spec.day_columns):
         return pd.Series(UNDATED, index=df.index, dtype=object)
     return spec.row_day(df).dt.strftime("%Y-%m-%d").fillna(UNKNOWN).astype(object)
+
+
+def row_order(table: str) -> tuple[str, ...]:
+    """The columns each day's rows are sorted by: :data:`ROW_ORDER`, else the key."""
+    return ROW_ORDER.get(table, tuple(TABLES[table].key))
 
 
 def day_in_key(table: str) -> bool:
@@ -221,13 +235,51 @@ def merge(path: Path, table: str, data: pa.Table, key: Sequence[str], store: Pat
     if day_in_key(table):  # matches can only be in the rows' own partitions: read only those
         days = sorted(set(data.column(DAY).to_pylist()))
         cond.append(f"t.{_q(DAY)} IN ({', '.join(_lit(d) for d in days)})")
-    updates = {_q(c): f"coalesce(s.{_q(c)}, t.{_q(c)})" for c in data.column_names
-               if c not in key and c != DAY}
+    updates = {_q(c): (f"coalesce(t.{_q(c)}, s.{_q(c)})" if c in KEEP_STORED
+                       else f"coalesce(s.{_q(c)}, t.{_q(c)})")
+               for c in data.column_names if c not in key and c != DAY}
     m = dt.merge(data, " AND ".join(cond), source_alias="s", target_alias="t")
     if updates:
         m = m.when_matched_update(updates)
     m.when_not_matched_insert_all().execute()
     return open_table(path, None, store).version()
+
+
+def replace_days(path: Path, data: pa.Table, days: Sequence[str], store: Path) -> int:
+    """Replace the partitions ``days`` of the table by ``data`` (their new rows, with the
+    ``day`` column) in one commit; returns the new version."""
+    dt = open_table(path, None, store)
+    target = pa.schema(dt.schema().to_arrow())
+    data = data.select([n for n in target.names if n in data.column_names])
+    data = data.cast(pa.schema([target.field(n) for n in data.column_names]), safe=False)
+    pred = f"{_q(DAY)} IN ({', '.join(_lit(d) for d in sorted(days))})"
+    write_deltalake(dt, data, mode="overwrite", predicate=pred)
+    return open_table(path, None, store).version()
+
+
+def resort_days(path: Path, table: str, days: Sequence[str], store: Path) -> int | None:
+    """Rewrite the partitions ``days`` in :func:`row_order` (a MERGE appends its inserts in
+    new files; a day written by two ingests is no longer in order). None: nothing to do."""
+    days = sorted(set(days))
+    if not days:
+        return None
+    version = latest_version(path, store)
+    parts = []
+    for d, f in files_at(path, version, store):
+        if d in days:
+            t = read_file(f, None, store, "re-ingest the exports")
+            parts.append(t.append_column(DAY, pa.array([d] * t.num_rows, pa.string())))
+    data = pa.concat_tables([p for p in parts if p.num_rows], promote_options="permissive")
+    order = [c for c in row_order(table) if c in data.column_names]
+    data = data.sort_by([(DAY, "ascending")] + [(c, "ascending") for c in order])
+    new_version = replace_days(path, data, days, store)
+    # the files only the intermediate version (never recorded, never read) referenced
+    keep = {p for _, p in files_at(path, new_version, store)}
+    before = set() if version == 0 else {p for _, p in files_at(path, version - 1, store)}
+    for _, p in files_at(path, version, store):
+        if p not in keep and p not in before:
+            p.unlink(missing_ok=True)
+    return new_version
 
 
 def _delta_type(t: pa.DataType) -> str:

@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from csops_lib.loaders.call_sheets import load_call_sheets
 from csops_lib.loaders.core import LoadReport, load
 from csops_lib.schema import TABLES
-from csops_lib.store import admin, catalog, delta
+from csops_lib.store import admin, catalog, delta, derived
 from csops_lib.store.read import _read, _to_pandas
 
 
@@ -65,11 +66,17 @@ class IngestResult:
         return "\n".join(lines)
 
 
-def _load_file(path: Path, table: str | None) -> tuple[pd.DataFrame, list[LoadReport]]:
-    """Load one export; a filled callback workbook (one sheet per agent) loads every sheet."""
+def _load_file(path: Path, table: str | None, index: int = 0
+               ) -> tuple[pd.DataFrame, list[LoadReport]]:
+    """Load one export; a filled callback workbook (one sheet per agent) loads every sheet.
+    Chat messages get their :data:`delta.SEQ` (the ``index``-th file of the ingest, row by
+    row in the export's order; the ingest's number is added under the lock)."""
     df, report = load(path, table)
     if report.table == "callbacks" and path.suffix.lower() in (".xlsx", ".xlsm"):
         return load_call_sheets(path)
+    if report.table == "chats":
+        df = df.copy()
+        df[delta.SEQ] = index * delta.SEQ_FILE + np.arange(len(df), dtype=np.int64)
     return df, [report]
 
 
@@ -113,7 +120,8 @@ def _prepare(table: str, new: pd.DataFrame, dtypes: dict[str, str]) -> tuple[pd.
             new[k] = pd.Series(pd.NA, index=new.index).astype(dtypes.get(k, "object"))
     new = _dedupe(new.reset_index(drop=True), key)
     new[delta.DAY] = delta.day_labels(table, new).to_numpy()
-    new = new.sort_values([delta.DAY, *key], kind="stable", na_position="last")
+    order = [c for c in delta.row_order(table) if c in new.columns] or key
+    new = new.sort_values([delta.DAY, *order], kind="stable", na_position="last")
     return new.reset_index(drop=True), key
 
 
@@ -134,15 +142,17 @@ def _stored(store: Path, table: str, version: int, new: pd.DataFrame, key: list[
 
 def upsert(store: Path, table: str, new: pd.DataFrame, version: int | None,
            dtypes: dict[str, str]) -> tuple[dict[str, int], int, dict[str, str]]:
-    """Upsert one table's batch: (counts new/updated/unchanged, new version, dtypes)."""
+    """Upsert one table's batch: (counts new/updated/unchanged, new version, dtypes); the
+    counts' ``days`` are the partitions it changed."""
     path = store / table
     new, key = _prepare(table, new, dtypes)
     data_cols = [c for c in new.columns if c != delta.DAY]
     merged_dtypes = {**dtypes, **{c: str(new[c].dtype) for c in data_cols if c not in dtypes}}
     if version is None:
         delta.create(path, delta.to_arrow(new), overwrite=delta.is_table(path))
-        return ({"new": len(new), "updated": 0, "unchanged": 0},
-                delta.latest_version(path, store), merged_dtypes)
+        return ({"new": len(new), "updated": 0, "unchanged": 0,
+                 "days": set(new[delta.DAY])}, delta.latest_version(path, store),
+                merged_dtypes)
     old = _stored(store, table, version, new, key, dtypes)
     old = old.drop_duplicates(subset=key, keep="first") if len(old) else old
     if len(old):
@@ -152,7 +162,7 @@ def upsert(store: Path, table: str, new: pd.DataFrame, version: int | None,
     matched = idx >= 0
     changed = ~matched
     for c in data_cols:
-        if c in key:
+        if c in key or c in delta.KEEP_STORED:
             continue
         if c not in old.columns:
             changed |= matched & new[c].notna().to_numpy()
@@ -163,15 +173,24 @@ def upsert(store: Path, table: str, new: pd.DataFrame, version: int | None,
     counts = {"new": int((~matched).sum()), "updated": int((matched & changed).sum()),
               "unchanged": int((matched & ~changed).sum())}
     rows = new[changed]
+    counts["days"] = set(rows[delta.DAY])
     if len(rows):
+        stored_days = {d for d, _ in delta.files_at(path, version, store)}
         version = delta.merge(path, table, delta.to_arrow(rows), key, store)
+        if table in delta.ROW_ORDER:  # days that now hold rows of two writes: back in order
+            mixed = set(rows.loc[~matched[changed], delta.DAY]) & stored_days
+            version = delta.resort_days(path, table, mixed, store) or version
     return counts, version, merged_dtypes
 
 
 def ingest(paths: Iterable[str | os.PathLike], store_dir: str | os.PathLike = "data/store",
-           table: str | None = None, *, progress: bool = False) -> IngestResult:
+           table: str | None = None, *, progress: bool = False,
+           derive: derived.Deriver | None = None) -> IngestResult:
     """Load each file and upsert its rows into the store, as one recorded change; see the
-    module docstring."""
+    module docstring. ``derive``: keep the tables derived from the chats up to date in the
+    same change (:mod:`csops_lib.store.derived`; ``csops ingest`` passes
+    :data:`csops_lib.engine.DERIVER`); without it a change of the chats marks them stale
+    (readers then compute from the messages)."""
     store = Path(store_dir)
     result = IngestResult()
     frames: dict[str, list[pd.DataFrame]] = {}
@@ -182,8 +201,8 @@ def ingest(paths: Iterable[str | os.PathLike], store_dir: str | os.PathLike = "d
         from tqdm import tqdm  # a progress bar only for interactive multi-file ingests
 
         iterator = tqdm(paths, desc="loading exports", unit="file")
-    for path in iterator:
-        df, reports = _load_file(path, table)
+    for i, path in enumerate(iterator):
+        df, reports = _load_file(path, table, i)
         result.reports.extend(reports)
         frames.setdefault(reports[0].table, []).append(df)
         digest = catalog.sha256(path)
@@ -202,22 +221,36 @@ def ingest(paths: Iterable[str | os.PathLike], store_dir: str | os.PathLike = "d
         versions = {t: v for t, v in state.get("versions", {}).items() if (store / t).is_dir()}
         dtypes = {t: dict(d) for t, d in state.get("dtypes", {}).items() if t in versions}
         tables_rec: dict[str, dict[str, int]] = {}
+        number = catalog.next_number(store)
+        chat_days: set[str] = set()
         for name in sorted(frames):
             parts = frames[name]
             new = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+            if delta.SEQ in new.columns:  # later ingests' messages sort after earlier ones'
+                new[delta.SEQ] = new[delta.SEQ] + number * delta.SEQ_INGEST
             counts, versions[name], dtypes[name] = upsert(
                 store, name, new, versions.get(name), dtypes.get(name, {}))
+            days = counts.pop("days")
+            if name == derived.CHATS:
+                chat_days |= days
             tables_rec[name] = {**counts, "quarantined": result.rows_quarantined.get(name, 0),
                                 "version": versions[name]}
             result.rows_new[name] = counts["new"]
             result.rows_updated[name] = counts["updated"]
             result.rows_unchanged[name] = counts["unchanged"]
             catalog.fault(f"after_table:{name}")
+        extra = {}
+        if derive is not None:
+            extra["derived"] = derived.refresh(store, versions, dtypes, state, chat_days,
+                                               derive)
+            catalog.fault("after_derive")
+        elif state.get("derived") is not None and not chat_days:
+            extra["derived"] = state["derived"]  # the chats did not change: still valid
         versions = admin.current_versions(store, versions)
         catalog.fault("before_log")
         record = catalog.append_record(store, {
             "kind": "ingest", "files": files, "tables": tables_rec, "versions": versions,
-            "dtypes": dtypes})
+            "dtypes": dtypes, **extra})
         catalog.clear_running(store)
     result.versions = versions
     result.record = record["n"]

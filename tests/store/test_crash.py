@@ -32,7 +32,7 @@ def exports(tmp_path, kit):
 
 
 @pytest.mark.parametrize("point", ["after_load", "after_table:chats", "after_table:orders",
-                                   "before_log", "during_log"])
+                                   "after_derive", "before_log", "during_log"])
 def test_sigkill_at_a_point_leaves_the_store_as_before(tmp_path, kit, exports, point):
     a, b, before, after = exports
     root = tmp_path / "store"

@@ -1,0 +1,211 @@
+"""Per-day session, turn and agent-day tables: the chat log's message-level work done once,
+where it is cheap (issue 13).
+
+Why per day is exact: a session is one agent × customer × calendar day (METRICS.md §3), so
+its turns and response times need only that day's messages, and ``max_concurrent`` is per
+agent-day. :func:`derive` turns the messages of some days into three tables the store keeps
+beside ``chats`` (written at ingest, in the same recorded change; see
+:mod:`csops_lib.engine`):
+
+* ``day_sessions``: one row per session, the parameter-free columns of
+  :func:`~csops_lib.metrics.sessions.build_sessions` (:data:`CORE_COLUMNS`) and ``sno``, the
+  session's number within its day in (agent, customer) order;
+* ``day_turns``: one row per turn (``sno``, ``turn_no``, first / last customer message,
+  customer messages, the answer's time, auto first);
+* ``day_agents``: one row per agent-day with a message: ``max_concurrent`` for the window
+  ``window_s`` it was computed with, and ``last_at`` (the agent-day's last message).
+
+:func:`assemble` reads them back into :class:`Days`, the same sessions (core columns), turns
+and max_concurrent the message path computes, in an order that gives identical results (see
+:func:`assemble`). Everything that depends on a parameter (slow / long, category, windows,
+attribution) is computed after, from these rows, by the same functions as from messages.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from csops_lib.metrics._common import seconds, texts
+from csops_lib.metrics.chat import _max_concurrent_from
+from csops_lib.metrics.sessions import (
+    CORE_COLUMNS,
+    _messages,
+    _session_core,
+    _split,
+    _turns,
+)
+
+#: bump when a derived column's definition changes: stores derived by another version are
+#: re-derived by the next ingest and read from messages until then
+DERIVE_VERSION = 1
+SESSIONS, TURNS, AGENTS = "day_sessions", "day_turns", "day_agents"
+TABLES = (SESSIONS, TURNS, AGENTS)
+#: the chat columns the derivation reads
+CHAT_COLUMNS = ("sent_at", "agent", "customer_id", "sender", "store", "category",
+                "agreed_to_buy", "seq")
+TURN_COLUMNS = ["date", "sno", "turn_no", "first_at", "last_customer_at", "n_customer",
+                "answered_at", "auto_first"]
+AGENT_COLUMNS = ["date", "agent", "max_concurrent", "last_at", "window_s"]
+#: what :func:`assemble` reads of each table
+READ_COLUMNS = {SESSIONS: ["sno", *CORE_COLUMNS], TURNS: TURN_COLUMNS, AGENTS: AGENT_COLUMNS}
+
+
+def derive(chats: pd.DataFrame, window_s: float) -> dict[str, pd.DataFrame]:
+    """The three per-day tables of the messages ``chats`` (whole days; any number of them).
+
+    Rows: ``day_sessions`` in (date, sno) order, ``day_turns`` in (date, sno, turn_no),
+    ``day_agents`` in (date, agent). Times are those of the messages (naive); durations are
+    recomputed on reading from the stored times, as the message path computes them.
+    """
+    m = _messages(chats)
+    s, _ = _split(m)
+    turns = _turns(s)
+    core = _session_core(s, turns).reset_index()
+    # sessions are in (agent, customer, day) order: number them within their day
+    order = np.lexsort((core["sid"].to_numpy(), core["date"].to_numpy()))
+    core = core.iloc[order].reset_index(drop=True)
+    sno = core.groupby("date", sort=False).cumcount().to_numpy(np.int64)
+    sno_of_sid = np.empty(len(core), dtype=np.int64)
+    sno_of_sid[core["sid"].to_numpy()] = sno
+    core.insert(0, "sno", sno)
+    sessions = texts(core.drop(columns="sid"), ["agent", "customer_id", "store",
+                                                "log_category"])
+    t = pd.DataFrame({
+        "date": turns["date"].to_numpy(),
+        "sno": sno_of_sid[turns["sid"].to_numpy()],
+        "turn_no": turns["turn_no"].to_numpy(np.int64),
+        "first_at": turns["first_at"].to_numpy(),
+        "last_customer_at": turns["last_customer_at"].to_numpy(),
+        "n_customer": turns["n_customer"].to_numpy(np.int64),
+        "answered_at": turns["answered_at"].to_numpy(),
+        "auto_first": turns["auto_first"].to_numpy(bool),
+    })
+    t = t.iloc[np.lexsort((t["turn_no"].to_numpy(), t["sno"].to_numpy(),
+                           t["date"].to_numpy()))].reset_index(drop=True)
+    mc = _max_concurrent_from(m, window_s)
+    last = m.groupby(["date", "agent"], sort=True)["sent_at"].max().rename("last_at")
+    agents = mc.merge(last.reset_index(), on=["date", "agent"], how="left")
+    agents["window_s"] = float(window_s)
+    agents = texts(agents[AGENT_COLUMNS], ["agent"])
+    return {SESSIONS: sessions, TURNS: t, AGENTS: agents}
+
+
+@dataclass
+class Days:
+    """Sessions, turns and agent-days of a span of days, as the message path has them.
+
+    ``sessions``: :data:`CORE_COLUMNS`, indexed by ``sid`` (0 … n − 1); ``turns``: the
+    columns of :func:`~csops_lib.metrics.sessions.build_turns` (``sid`` links them);
+    ``max_concurrent``: date, agent, max_concurrent (every agent-day with a message);
+    ``last_at``: the latest message time (the data cut-off of the chats);
+    ``messages``: a function giving (sid, sent_at) of the session messages of an array of
+    sids (exact "latest message before paid_at" in attribution), or None.
+    """
+
+    sessions: pd.DataFrame
+    turns: pd.DataFrame
+    max_concurrent: pd.DataFrame
+    last_at: pd.Timestamp
+    messages: Callable[[np.ndarray], pd.DataFrame] | pd.DataFrame | None = None
+
+
+def from_messages(chats: pd.DataFrame, window_s: float) -> Days:
+    """:class:`Days` straight from the messages (no store): the reference the stored tables
+    must reproduce."""
+    m = _messages(chats)
+    s, _ = _split(m)
+    turns = _turns(s)
+    core = _session_core(s, turns)
+    mc = _max_concurrent_from(m, window_s)
+    last = pd.Timestamp(m["sent_at"].max()) if len(m) else pd.NaT
+    return Days(core, turns, mc, last, s[["sid", "sent_at"]])
+
+
+def assemble(sessions: pd.DataFrame, turns: pd.DataFrame, agents: pd.DataFrame,
+             messages=None) -> Days:
+    """:class:`Days` from stored ``day_sessions`` / ``day_turns`` / ``day_agents`` rows.
+
+    Sessions are numbered in (date, sno) order, i.e. (day, agent, customer); the message
+    path numbers them (agent, customer, day). Every result is the same: per agent-day
+    groups hold the same sessions in the same (customer) order, so sums and means add in the
+    same order; per-row results do not depend on order; and ties between sessions in
+    attribution (same customer, same start) are within one day, where both orders agree.
+    """
+    sessions = sessions.sort_values(["date", "sno"], kind="stable").reset_index(drop=True)
+    day_ns = sessions["date"].to_numpy("datetime64[ns]").view(np.int64)
+    t_day = turns["date"].to_numpy("datetime64[ns]").view(np.int64)
+    # the sid of a turn: the row of its (date, sno) among the sessions
+    days, first = np.unique(day_ns, return_index=True)
+    pos = np.searchsorted(days, t_day)
+    ok = (pos < len(days)) & (days[np.minimum(pos, max(len(days) - 1, 0))] == t_day) \
+        if len(days) else np.zeros(len(t_day), dtype=bool)
+    if not ok.all():
+        raise ValueError("day_turns holds turns of a day without sessions: re-derive the "
+                         "store's day tables (`csops ingest` of any export rebuilds them)")
+    sid = first[pos] + turns["sno"].to_numpy(np.int64) if len(t_day) else \
+        np.zeros(0, dtype=np.int64)
+    order = np.lexsort((turns["turn_no"].to_numpy(), sid))
+    turns = turns.iloc[order].reset_index(drop=True)
+    sid = sid[order]
+    text = {c: _objects(sessions[c]) for c in ("agent", "customer_id", "store",
+                                               "log_category")}
+    answered_at = turns["answered_at"].to_numpy("datetime64[ns]")
+    first_at = turns["first_at"].to_numpy("datetime64[ns]")
+    t = pd.DataFrame({
+        "sid": sid.astype(np.int64),
+        "date": sessions["date"].to_numpy("datetime64[ns]")[sid],
+        "agent": pd.Series(text["agent"][sid], dtype=object),
+        "customer_id": pd.Series(text["customer_id"][sid], dtype=object),
+        "store": pd.Series(text["store"][sid], dtype=object),
+        "turn_no": turns["turn_no"].to_numpy(np.int64),
+        "first_at": first_at,
+        "last_customer_at": turns["last_customer_at"].to_numpy("datetime64[ns]"),
+        "n_customer": turns["n_customer"].to_numpy(np.int64),
+        "answered": ~np.isnat(answered_at),
+        "answered_at": answered_at,
+    })
+    t["response_s"] = seconds(t["answered_at"] - t["first_at"])
+    t["auto_first"] = turns["auto_first"].to_numpy(bool)
+    index = pd.RangeIndex(len(sessions), name="sid")
+    core = pd.DataFrame({c: (pd.Series(text[c], dtype=object, index=index) if c in text
+                             else sessions[c].to_numpy("datetime64[ns]")
+                             if c in ("date", "start", "end") else sessions[c].to_numpy())
+                         for c in CORE_COLUMNS}, index=index)
+    mc = agents[["date", "agent", "max_concurrent"]].copy()
+    mc["date"] = mc["date"].to_numpy("datetime64[ns]")
+    mc["agent"] = pd.Series(_objects(mc["agent"]), dtype=object, index=mc.index)
+    mc["max_concurrent"] = mc["max_concurrent"].to_numpy(np.int64)
+    mc = mc.sort_values(["date", "agent"], kind="stable").reset_index(drop=True)
+    mc.columns = mc.columns.astype(object)
+    last = pd.Timestamp(agents["last_at"].max()) if len(agents) else pd.NaT
+    return Days(core, t, mc, last, messages)
+
+
+def session_messages(chats: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
+    """(sid, sent_at) of the session messages of ``chats`` (whole days), ``sid`` being the
+    row of ``sessions`` (:data:`CORE_COLUMNS` indexed by sid, e.g. :attr:`Days.sessions`)
+    with the same agent, customer and day; messages of other sessions are left out."""
+    m = _messages(chats)
+    s, _ = _split(m)
+    key = ["agent", "customer_id", "date"]
+    first = s.groupby("sid", sort=True)[key].first().reset_index()
+    link = first.rename(columns={"sid": "_sid"}).merge(
+        sessions[key].reset_index(), on=key, how="inner")
+    out = s[["sid", "sent_at"]].rename(columns={"sid": "_sid"}).merge(
+        link[["_sid", "sid"]], on="_sid", how="inner")
+    return out[["sid", "sent_at"]]
+
+
+def _objects(s: pd.Series) -> np.ndarray:
+    """An object array of ``str`` / NaN from a text or categorical column (a categorical's
+    values are made once per category, not once per row)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        ext = np.empty(len(s.cat.categories) + 1, dtype=object)
+        ext[:-1] = np.asarray(s.cat.categories, dtype=object)
+        ext[-1] = np.nan
+        return ext[s.cat.codes.to_numpy()]
+    out = s.to_numpy(dtype=object)
+    return np.where(pd.isna(out), np.nan, out).astype(object)

@@ -1,0 +1,107 @@
+"""Tables derived from the chats at ingest, in the same recorded change (issue 13).
+
+The store does not know the formulas: the caller hands :func:`csops_lib.store.ingest` a
+*deriver* (:class:`Deriver`), e.g. :data:`csops_lib.engine.DERIVER`, which turns the messages
+of whole days into per-day tables (sessions, turns, agent-days). Here they are kept up to
+date: after the chats are upserted, the days whose messages changed are read back at the
+new version, derived in batches of :data:`DAYS_PER_BATCH` days, and written over those days'
+partitions of each derived table (one Delta commit per table); the ingest's log line records
+their versions with the others and ``derived`` = the deriver's :attr:`Deriver.info`. Readers
+trust the derived tables only when that record equals the info of the code reading them
+(otherwise they compute from the messages); the next ingest with a deriver whose info differs
+re-derives every day.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from csops_lib.store import delta
+from csops_lib.store.read import _read, _to_pandas
+
+CHATS = "chats"
+#: days derived at once (memory: ~ the messages of this many days)
+DAYS_PER_BATCH = 7
+
+
+@dataclass
+class Deriver:
+    """What to derive from the chats: ``derive(messages of whole days) → {table: frame}``
+    (each frame with a ``date`` column), the chat ``columns`` it reads, and ``info`` (its
+    version and parameters), recorded with the tables and compared by readers."""
+
+    derive: Callable[[pd.DataFrame], dict[str, pd.DataFrame]]
+    tables: tuple[str, ...]
+    columns: tuple[str, ...]
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def valid(state: dict[str, Any] | None, deriver: Deriver, store: Path | None = None) -> bool:
+    """The derived tables of the recorded ``state`` are those ``deriver`` would write."""
+    if not state or state.get("derived") != deriver.info:
+        return False
+    versions = state.get("versions", {})
+    return all(t in versions and (store is None or (Path(store) / t).is_dir())
+               for t in deriver.tables)
+
+
+def _chat_days(store: Path, version: int) -> list[str]:
+    return sorted({d for d, _ in delta.files_at(store / CHATS, version, store)
+                   if d not in (delta.UNDATED, delta.UNKNOWN)})
+
+
+def refresh(store: Path, versions: dict[str, int], dtypes: dict[str, dict[str, str]],
+            state: dict[str, Any], changed_days: Iterable[str] | None,
+            deriver: Deriver) -> dict[str, Any]:
+    """Derive the days ``changed_days`` (all the chats' days when the recorded derivation is
+    not ``deriver``'s, or ``changed_days`` is None) into the derived tables, updating
+    ``versions`` and ``dtypes`` in place. Returns the ``derived`` entry of the log line."""
+    if CHATS not in versions:
+        return deriver.info
+    all_days = _chat_days(store, versions[CHATS])
+    if changed_days is None or not valid(state, deriver, store):
+        days = all_days
+    else:
+        days = sorted(set(changed_days) & set(all_days))
+    if not days:
+        return deriver.info
+    files = {}
+    for d, p in delta.files_at(store / CHATS, versions[CHATS], store):
+        files.setdefault(d, []).append(p)
+    out: dict[str, list[pa.Table]] = {t: [] for t in deriver.tables}
+    for i in range(0, len(days), DAYS_PER_BATCH):
+        batch = days[i:i + DAYS_PER_BATCH]
+        parts = [_read(store, CHATS, f, list(deriver.columns)) for d in batch
+                 for f in files.get(d, [])]
+        parts = [p for p in parts if p.num_rows]
+        if not parts:
+            continue
+        chats = _to_pandas(parts, dtypes.get(CHATS, {}))
+        for name, frame in deriver.derive(chats).items():
+            dtypes[name] = delta.dtype_map(frame)
+            frame = frame.assign(**{delta.DAY: frame["date"].dt.strftime("%Y-%m-%d")})
+            out[name].append(delta.to_arrow(frame))
+    for name in deriver.tables:
+        data = pa.concat_tables(out[name], promote_options="permissive") if out[name] \
+            else None
+        path = store / name
+        if data is None and delta.is_table(path):
+            data = _empty_like(path, store)
+        if data is None:  # no row ever (e.g. only outreach): no table, readers fall back
+            continue
+        if name in versions and delta.is_table(path) and days != all_days:
+            versions[name] = delta.replace_days(path, data, days, store)
+        else:  # first derivation, or every day again: the whole table
+            delta.create(path, data, overwrite=delta.is_table(path))
+            versions[name] = delta.latest_version(path, store)
+    return deriver.info
+
+
+def _empty_like(path: Path, store: Path) -> pa.Table:
+    schema = pa.schema(delta.open_table(path, None, store).schema().to_arrow())
+    return schema.empty_table()

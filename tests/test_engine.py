@@ -1,0 +1,146 @@
+"""The per-day tables derived at ingest (issue 13): the KPI tables computed from them equal
+those computed from the messages, they follow every ingest, and the store falls back to the
+messages whenever they cannot be trusted."""
+import shutil
+
+import pandas as pd
+import pytest
+
+from csops_lib import engine, store
+from csops_lib.metrics import day_tables, kpis
+from csops_lib.reports.kpis import run_kpis
+from csops_lib.settings.shop import resolve_params
+
+HEADER = "sent_at,agent,customer_id,sender,text\n"
+ORDERS = "订单编号,买家会员名,买家实际支付金额,订单创建时间,订单付款时间,宝贝总数量\n"
+
+
+def _from_messages(monkeypatch, root, **kw) -> pd.DataFrame:
+    """``csops kpis --store`` computed from the messages (the derived tables ignored)."""
+    with monkeypatch.context() as m:
+        m.setattr(engine, "_usable", lambda *a: False)
+        return run_kpis(store_dir=root, **kw).table
+
+
+@pytest.mark.parametrize("by", ["date,agent", "store,date"])
+def test_kpis_from_the_day_tables_equal_kpis_from_the_messages(demo_store, monkeypatch, by):
+    root = demo_store["store"]
+    fast = engine.kpis_from_store(root, by=by)
+    assert fast is not None and len(fast) > 20
+    pd.testing.assert_frame_equal(fast, _from_messages(monkeypatch, root, by=by),
+                                  check_exact=True)
+    # and `csops kpis --store` takes the fast path
+    pd.testing.assert_frame_equal(run_kpis(store_dir=root, by=by).table, fast,
+                                  check_exact=True)
+
+
+def test_a_period_and_other_parameters_equal_the_messages(demo_store, monkeypatch):
+    root = demo_store["store"]
+    # another window than the one derived with: max_concurrent recomputed from the messages
+    params = {"slow_gap_s": 60, "long_wait_s": 600, "concurrency_window_s": 300,
+              "followup_days": 2}
+    kw = {"date_from": "2026-11-10", "date_to": "2026-11-16", "params": params}
+    fast = engine.kpis_from_store(root, **{k: v for k, v in kw.items() if k != "params"},
+                                  params=params)
+    want = _from_messages(monkeypatch, root, **kw)
+    pd.testing.assert_frame_equal(fast, want, check_exact=True)
+    default = engine.kpis_from_store(root, "2026-11-10", "2026-11-16")
+    assert not fast["max_concurrent"].equals(default["max_concurrent"])  # the window counts
+
+
+def _chats(path, rows):
+    path.write_text(HEADER + "".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_a_payment_during_a_session_reads_that_sessions_messages(tmp_path, monkeypatch):
+    # two pre-sale sessions of customer b1 on 11-02; the order (no agent field) is paid at
+    # 10:05, while both sessions are open (their last messages are after it). Attribution:
+    # the candidate with the latest message strictly before 10:05: a2 (10:04) over a1 (10:02)
+    # (without reading the messages, the later-starting a1 would win)
+    chats = _chats(tmp_path / "chats.csv", [
+        ("2026-11-02 10:01:00", "a1", "b1", "customer", "q"),
+        ("2026-11-02 10:02:00", "a1", "b1", "agent", "a"),
+        ("2026-11-02 10:20:00", "a1", "b1", "agent", "later"),
+        ("2026-11-02 10:00:00", "a2", "b1", "customer", "q"),
+        ("2026-11-02 10:04:00", "a2", "b1", "agent", "a"),
+        ("2026-11-02 10:30:00", "a2", "b1", "customer", "thanks"),
+    ])
+    orders = tmp_path / "orders.csv"
+    orders.write_text(ORDERS + "9001,b1,99.00,2026-11-02 10:03:00,2026-11-02 10:05:00,1\n",
+                      encoding="utf-8")
+    root = tmp_path / "store"
+    engine.ingest([chats, orders], root)
+    fast = engine.kpis_from_store(root).set_index("agent")
+    assert fast.loc["a2", "sales"] == 99.0 and fast.loc["a2", "orders"] == 1
+    assert fast.loc["a1", "sales"] == 0.0
+    pd.testing.assert_frame_equal(engine.kpis_from_store(root),
+                                  _from_messages(monkeypatch, root), check_exact=True)
+
+
+def _stored_days(root) -> dict[str, pd.DataFrame]:
+    return {t: store.read(root, t).drop(columns="day", errors="ignore")
+            .reset_index(drop=True) for t in day_tables.TABLES}
+
+
+def test_each_ingest_re_derives_only_what_changed_and_equals_a_fresh_derivation(
+        demo_store, tmp_path):
+    exports = sorted((demo_store["exports"]).glob("*"))
+    chats = [p for p in exports if "聊天" in p.name or "chat" in p.name.lower()]
+    others = [p for p in exports if p not in chats]
+    assert len(chats) >= 2
+    root = tmp_path / "store"
+    engine.ingest(others + chats[:1], root)
+    days_before = set(store.read(root, "day_agents")["date"])
+    engine.ingest(chats[1:], root)          # the later weeks
+    engine.ingest(chats[:1], root)          # a repeat: nothing changes
+    got = _stored_days(root)
+    fresh = day_tables.derive(store.read(root, "chats"),
+                              resolve_params(None)["concurrency_window_s"])
+    for name in day_tables.TABLES:
+        want = fresh[name].reset_index(drop=True)
+        have = got[name][list(want.columns)]
+        pd.testing.assert_frame_equal(have, want, check_dtype=False, check_exact=True)
+    assert days_before < set(got["day_agents"]["date"])
+
+
+def test_an_ingest_without_the_deriver_marks_them_stale_until_the_next(demo_store, tmp_path,
+                                                                         monkeypatch):
+    root = tmp_path / "store"
+    shutil.copytree(demo_store["store"], root)
+    extra = _chats(tmp_path / "late.csv", [
+        ("2026-11-30 09:00:00", "小美", "late1", "customer", "在吗"),
+        ("2026-11-30 09:00:40", "小美", "late1", "agent", "在")])
+    store.ingest([extra], root)  # the store alone: it does not know the formulas
+    assert "derived" not in store.snapshot(root)
+    assert engine.kpis_from_store(root) is None
+    slow = run_kpis(store_dir=root).table  # computed from the messages
+    assert pd.Timestamp("2026-11-30") in set(slow["date"])
+    engine.ingest([extra], root)  # nothing new, but the deriver re-derives every day
+    assert store.snapshot(root)["derived"]["version"] == day_tables.DERIVE_VERSION
+    pd.testing.assert_frame_equal(engine.kpis_from_store(root), slow, check_exact=True)
+
+
+def test_restore_brings_back_the_derived_tables_of_that_entry(demo_store, tmp_path):
+    root = tmp_path / "store"
+    shutil.copytree(demo_store["store"], root)
+    before = engine.kpis_from_store(root)
+    n = store.snapshot(root)["n"]
+    extra = _chats(tmp_path / "late.csv", [
+        ("2026-11-18 09:00:00", "小美", "late1", "customer", "在吗"),
+        ("2026-11-18 09:00:40", "小美", "late1", "agent", "在")])
+    engine.ingest([extra], root)
+    assert not engine.kpis_from_store(root).equals(before)
+    store.restore(root, n, quiet=True)
+    pd.testing.assert_frame_equal(engine.kpis_from_store(root), before, check_exact=True)
+
+
+def test_agent_kpis_from_days_is_agent_kpis(demo_store):
+    """The library entry points agree on a hand-sliced day (no store involved)."""
+    chats = store.read(demo_store["store"], "chats", "2026-11-12", "2026-11-12")
+    orders = store.read(demo_store["store"], "orders", "2026-11-05", "2026-11-16")
+    p = resolve_params(None)
+    want = kpis.agent_kpis(chats, orders, params=p)
+    days = day_tables.from_messages(chats, p["concurrency_window_s"])
+    got = kpis.agent_kpis_from_days(days, orders, params=p)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
