@@ -110,13 +110,31 @@ def texts(df: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
     return df
 
 
+def shared_codes(*keys: pd.Series) -> list[np.ndarray]:
+    """The text ids of several columns as one set of float codes (equal ids, equal codes;
+    missing → NaN), so joins between them compare numbers instead of strings. Each column is
+    cleaned by :func:`key_text` first."""
+    cleaned = [key_text(k).to_numpy(dtype=object) for k in keys]
+    codes, _ = pd.factorize(np.concatenate(cleaned) if cleaned else np.array([], object),
+                            use_na_sentinel=True)
+    out, start = [], 0
+    for c in cleaned:
+        part = codes[start:start + len(c)].astype(np.float64)
+        part[part < 0] = np.nan
+        out.append(part)
+        start += len(c)
+    return out
+
+
 def asof_times(left_key: pd.Series, left_t: np.ndarray, right_key: pd.Series,
-               right_t: np.ndarray, *, direction: str, allow_exact: bool) -> np.ndarray:
+               right_t: np.ndarray, *, direction: str, allow_exact: bool,
+               keyed: bool = False) -> np.ndarray:
     """``pd.merge_asof(..., by=key)`` reduced to the matched right time, for all rows at
     once: per left row, the latest right time ≤ (``allow_exact``) or < the left time of the
     same key (``direction="backward"``), or the earliest ≥ / > it (``"forward"``); NaT when
     none. Keys are compared as :func:`key_text` makes them (missing keys never match); times
-    are ``datetime64[ns]`` arrays (NaT never matches).
+    are ``datetime64[ns]`` arrays (NaT never matches). ``keyed``: the keys are already
+    comparable as they are (e.g. the shared codes of :func:`shared_codes`).
 
     Method: the keys become integer codes and the times dense ranks (one ``np.unique`` over
     both sides), so (key, time) packs into one int64 (code · (ranks + 1) + rank); the right
@@ -124,8 +142,9 @@ def asof_times(left_key: pd.Series, left_t: np.ndarray, right_key: pd.Series,
     lt = np.asarray(left_t, dtype="datetime64[ns]").view(np.int64)
     rt = np.asarray(right_t, dtype="datetime64[ns]").view(np.int64)
     nat = np.iinfo(np.int64).min
-    codes, _ = pd.factorize(pd.concat([key_text(pd.Series(left_key).reset_index(drop=True)),
-                                       key_text(pd.Series(right_key).reset_index(drop=True))],
+    kt = (lambda s: s) if keyed else key_text
+    codes, _ = pd.factorize(pd.concat([kt(pd.Series(left_key).reset_index(drop=True)),
+                                       kt(pd.Series(right_key).reset_index(drop=True))],
                                       ignore_index=True), use_na_sentinel=True)
     lk, rk = codes[:len(lt)].astype(np.int64), codes[len(lt):].astype(np.int64)
     out = np.full(len(lt), nat, dtype=np.int64)

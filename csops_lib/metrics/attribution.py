@@ -31,20 +31,28 @@ ORDER_COLUMNS = ("order_id", "paid_at", "amount")
 SESSION_COLUMNS = ("agent", "customer_id", "date", "start", "end", "category", "agreed_to_buy")
 
 
-def _prep_sessions(sessions: pd.DataFrame, p: dict[str, Any]) -> pd.DataFrame:
+def _as_is(s: pd.Series) -> pd.Series:
+    return s
+
+
+def _prep_sessions(sessions: pd.DataFrame, p: dict[str, Any], keyed: bool = False
+                   ) -> pd.DataFrame:
+    """``keyed``: the text ids are already clean (sessions of the library) and the customer
+    ids shared codes with the orders' (``_common.shared_codes``)."""
     require(sessions, SESSION_COLUMNS, "sessions")
+    clean = key_text if not keyed else _as_is
     s = pd.DataFrame({
         "sid": sessions["sid"].to_numpy() if "sid" in sessions.columns
         else np.arange(len(sessions)),
-        "agent": key_text(sessions["agent"]).to_numpy(),
-        "customer_id": key_text(sessions["customer_id"]).to_numpy(),
+        "agent": clean(sessions["agent"]).to_numpy(),
+        "customer_id": clean(sessions["customer_id"]).to_numpy(),
         "date": as_ns(sessions["date"]).dt.normalize().to_numpy(),
         "start": as_ns(sessions["start"]).to_numpy(),
         "end": as_ns(sessions["end"]).to_numpy(),
         "agreed": sessions["agreed_to_buy"].astype("boolean").fillna(False).astype(bool)
         .to_numpy(),
         "presale": sessions["category"].astype(object).eq("presale").to_numpy(),
-        "store": key_text(sessions["store"]).to_numpy() if "store" in sessions.columns
+        "store": clean(sessions["store"]).to_numpy() if "store" in sessions.columns
         else np.nan,
     })
     s["window_end"] = s["date"] + DAY * (int(p["followup_days"]) + 1)
@@ -52,7 +60,7 @@ def _prep_sessions(sessions: pd.DataFrame, p: dict[str, Any]) -> pd.DataFrame:
 
 
 def _attribute(orders: pd.DataFrame, s: pd.DataFrame, msgs: pd.DataFrame | None,
-               p: dict[str, Any], use_field: bool = True) -> pd.DataFrame:
+               p: dict[str, Any], use_field: bool = True, keyed: bool = False) -> pd.DataFrame:
     """credited_agent / attribution / credited_session_start for each row of ``orders``.
 
     ``s``: prepared sessions (:func:`_prep_sessions`); ``msgs``: session messages with
@@ -73,14 +81,15 @@ def _attribute(orders: pd.DataFrame, s: pd.DataFrame, msgs: pd.DataFrame | None,
         credited[is_paid & field] = key_text(orders["agent"]).to_numpy()[is_paid & field]
     how[is_paid & field] = "field"
     if "customer_id" in orders.columns:
-        cust = key_text(orders["customer_id"]).to_numpy()
+        cust = (orders["customer_id"] if keyed else key_text(orders["customer_id"])).to_numpy()
         todo = is_paid & ~field & ~pd.isna(cust)
         o = pd.DataFrame({"_row": np.flatnonzero(todo),
-                          "customer_id": pd.Series(cust[todo], dtype=object),
+                          "customer_id": pd.Series(cust[todo],
+                                                   dtype=None if keyed else object),
                           "paid_at": paid_at[todo]})
         how[todo] = "silent"
         pre = s[s["presale"]]
-        c = o.merge(pre.assign(customer_id=pre["customer_id"].astype(object)),
+        c = o.merge(pre if keyed else pre.assign(customer_id=pre["customer_id"].astype(object)),
                     on="customer_id", how="inner")
         c = c[(c["start"] < c["paid_at"]) & (c["paid_at"] < c["window_end"])]
         # the candidate's latest message before paid_at
@@ -166,7 +175,7 @@ def default_as_of(*frames_and_columns: tuple[pd.DataFrame | None, str]) -> pd.Ti
 
 
 def _outcomes(s: pd.DataFrame, orders: pd.DataFrame, p: dict[str, Any],
-              as_of: pd.Timestamp) -> pd.DataFrame:
+              as_of: pd.Timestamp, keyed: bool = False) -> pd.DataFrame:
     pre = s[s["presale"]].copy()
     pre["window_end"] = pre["date"] + DAY * (int(p["followup_days"]) + 1)
     pre["next_day_end"] = pre["date"] + 2 * DAY
@@ -175,7 +184,8 @@ def _outcomes(s: pd.DataFrame, orders: pd.DataFrame, p: dict[str, Any],
         pre["first_paid_at"] = asof_times(pre["customer_id"], pre["start"].to_numpy(),
                                           orders["customer_id"],
                                           as_ns(orders["paid_at"]).to_numpy(),
-                                          direction="forward", allow_exact=True)
+                                          direction="forward", allow_exact=True,
+                                          keyed=keyed)
         pre["paid"] = (pre["first_paid_at"] < pre["window_end"]).to_numpy()
         pre["paid_next_day"] = (pre["first_paid_at"] < pre["next_day_end"]).to_numpy()
     else:  # buyers cannot be matched to chats: unavailable, not an error

@@ -52,10 +52,13 @@ def traffic_uv(traffic: pd.DataFrame) -> pd.DataFrame:
 
 
 def _store_from(sess: pd.DataFrame, msgs: pd.DataFrame, orders: pd.DataFrame,
-                traffic: pd.DataFrame | None, p: dict[str, Any], as_of) -> pd.DataFrame:
+                traffic: pd.DataFrame | None, p: dict[str, Any], as_of,
+                keyed: bool = False) -> pd.DataFrame:
+    """``keyed``: sessions and orders carry shared customer codes
+    (``_common.shared_codes``) and the sessions' ids are clean."""
     require(orders, ["order_id", "paid_at", "amount"], "orders")
-    ps = _prep_sessions(sess, p)
-    outc = _outcomes(ps, orders, p, as_of)
+    ps = _prep_sessions(sess, p, keyed)
+    outc = _outcomes(ps, orders, p, as_of, keyed)
     has_cust = "customer_id" in orders.columns
     inq = outc.groupby([*KEY, "customer_id"], dropna=False, sort=True).agg(
         paid=("paid", "max"), paid_next_day=("paid_next_day", "max")).reset_index()
@@ -65,11 +68,12 @@ def _store_from(sess: pd.DataFrame, msgs: pd.DataFrame, orders: pd.DataFrame,
         parts += [ig["paid"].sum().rename("inquiry_buyers"),
                   ig["paid_next_day"].sum().rename("next_day_buyers")]
     # orders on the day of paid_at, by the order's store
-    att = _attribute(orders, ps, msgs, p, use_field=False)
+    att = _attribute(orders, ps, msgs, p, use_field=False, keyed=keyed)
     o = pd.DataFrame({
         "date": as_ns(orders["paid_at"]).dt.normalize(),
         "store": key_text(orders["store"]) if "store" in orders.columns else np.nan,
-        "customer_id": key_text(orders["customer_id"]) if has_cust else np.nan,
+        "customer_id": ((orders["customer_id"] if keyed else key_text(orders["customer_id"]))
+                        if has_cust else np.nan),
         "amount": pd.to_numeric(orders["amount"], errors="coerce").astype("float64"),
         "silent": att["attribution"].eq("silent").to_numpy(),
     })

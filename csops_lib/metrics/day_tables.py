@@ -98,7 +98,8 @@ class Days:
     """Sessions, turns and agent-days of a span of days, as the message path has them.
 
     ``sessions``: :data:`CORE_COLUMNS`, indexed by ``sid`` (0 … n − 1); ``turns``: the
-    columns of :func:`~csops_lib.metrics.sessions.build_turns` (``sid`` links them);
+    columns of :func:`~csops_lib.metrics.sessions.build_turns` (``sid`` links them); read
+    from the store, ``customer_id`` is a categorical (same values);
     ``max_concurrent``: date, agent, max_concurrent (every agent-day with a message);
     ``last_at``: the latest message time (the data cut-off of the chats);
     ``messages``: a function giving (sid, sent_at) of the session messages of an array of
@@ -150,15 +151,18 @@ def assemble(sessions: pd.DataFrame, turns: pd.DataFrame, agents: pd.DataFrame,
     order = np.lexsort((turns["turn_no"].to_numpy(), sid))
     turns = turns.iloc[order].reset_index(drop=True)
     sid = sid[order]
-    text = {c: _objects(sessions[c]) for c in ("agent", "customer_id", "store",
-                                               "log_category")}
+    text = {c: _objects(sessions[c]) for c in ("agent", "store", "log_category")}
+    cust = sessions["customer_id"]
+    if not isinstance(cust.dtype, pd.CategoricalDtype):
+        cust = cust.astype("category")
+    codes, cats = cust.cat.codes.to_numpy(), cust.cat.categories
     answered_at = turns["answered_at"].to_numpy("datetime64[ns]")
     first_at = turns["first_at"].to_numpy("datetime64[ns]")
     t = pd.DataFrame({
         "sid": sid.astype(np.int64),
         "date": sessions["date"].to_numpy("datetime64[ns]")[sid],
         "agent": pd.Series(text["agent"][sid], dtype=object),
-        "customer_id": pd.Series(text["customer_id"][sid], dtype=object),
+        "customer_id": pd.Categorical.from_codes(codes[sid], cats),
         "store": pd.Series(text["store"][sid], dtype=object),
         "turn_no": turns["turn_no"].to_numpy(np.int64),
         "first_at": first_at,
@@ -173,7 +177,10 @@ def assemble(sessions: pd.DataFrame, turns: pd.DataFrame, agents: pd.DataFrame,
     core = pd.DataFrame({c: (pd.Series(text[c], dtype=object, index=index) if c in text
                              else sessions[c].to_numpy("datetime64[ns]")
                              if c in ("date", "start", "end") else sessions[c].to_numpy())
-                         for c in CORE_COLUMNS}, index=index)
+                         for c in CORE_COLUMNS if c != "customer_id"}, index=index)
+    # customers stay a categorical (one string per customer, not per row): joins use its codes
+    core.insert(CORE_COLUMNS.index("customer_id"), "customer_id",
+                pd.Categorical.from_codes(codes, cats))
     mc = agents[["date", "agent", "max_concurrent"]].copy()
     mc["date"] = mc["date"].to_numpy("datetime64[ns]")
     mc["agent"] = pd.Series(_objects(mc["agent"]), dtype=object, index=mc.index)

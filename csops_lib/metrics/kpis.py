@@ -19,6 +19,7 @@ from csops_lib.metrics._common import (
     params_of,
     ratio,
     require,
+    shared_codes,
     texts,
 )
 from csops_lib.metrics.attribution import (
@@ -151,6 +152,27 @@ def _days_as_of(p: dict[str, Any], days: day_tables.Days, orders: pd.DataFrame):
     return default_as_of((chats_last, "t"), (orders, "paid_at"), (orders, "created_at"))
 
 
+def _keyed(sessions: pd.DataFrame, orders: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sessions and orders with their customer ids replaced by shared codes (joins on numbers;
+    equal ids, equal codes), for the ``keyed`` paths of the session / attribution functions.
+    Without an orders ``customer_id`` the sessions keep their (clean) ids."""
+    if "customer_id" not in orders.columns:
+        return sessions, orders
+    cust = sessions["customer_id"]
+    if isinstance(cust.dtype, pd.CategoricalDtype):  # the store's: its codes are ids already
+        o = key_text(orders["customer_id"])
+        known = cust.cat.categories.get_indexer(o.to_numpy(dtype=object)).astype(np.int64)
+        other = (known < 0) & o.notna().to_numpy()
+        known[other] = len(cust.cat.categories) + pd.factorize(o[other])[0]
+        o_code = np.where(o.notna().to_numpy(), known, -1).astype(np.float64)
+        o_code[o_code < 0] = np.nan
+        s_code = cust.cat.codes.to_numpy().astype(np.float64)
+        s_code[s_code < 0] = np.nan
+    else:
+        s_code, o_code = shared_codes(cust, orders["customer_id"])
+    return sessions.assign(customer_id=s_code), orders.assign(customer_id=o_code)
+
+
 def _agent_day_numbers(sess: pd.DataFrame) -> tuple[np.ndarray, pd.MultiIndex]:
     """Each session's agent-day number (in (date, agent) order) and the (date, agent) index
     of the numbers."""
@@ -168,15 +190,16 @@ def _agent_day_numbers(sess: pd.DataFrame) -> tuple[np.ndarray, pd.MultiIndex]:
 def _agent_kpis(days: day_tables.Days, orders: pd.DataFrame, refunds: pd.DataFrame | None,
                 p: dict[str, Any], as_of, date_from, date_to) -> pd.DataFrame:
     turns = days.turns
-    sess = _session_finish(days.sessions, turns, orders, p, as_text=False)
+    sessions, orders = _keyed(days.sessions, orders)
+    sess = _session_finish(sessions, turns, orders, p, as_text=False, keyed=True)
     key = ["date", "agent"]
 
     mc_frame = days.max_concurrent
     day = _agent_day_from(sess, mc_frame).drop(columns="max_concurrent").set_index(key)
     mc = mc_frame.set_index(key)["max_concurrent"]
 
-    ps = _prep_sessions(sess, p)
-    outc = _outcomes(ps, orders, p, as_of)
+    ps = _prep_sessions(sess, p, keyed=True)
+    outc = _outcomes(ps, orders, p, as_of, keyed=True)
     has_cust = "customer_id" in orders.columns
     ig = outc.groupby(key, sort=True)
     inq = pd.DataFrame({"inquiries": ig["customer_id"].nunique()})
@@ -184,12 +207,12 @@ def _agent_kpis(days: day_tables.Days, orders: pd.DataFrame, refunds: pd.DataFra
         inq["inquiry_buyers"] = ig["paid"].sum()
         inq["next_day_buyers"] = ig["paid_next_day"].sum()
 
-    att = _attribute(orders, ps, days.messages, p)
+    att = _attribute(orders, ps, days.messages, p, keyed=True)
     po = pd.DataFrame({
         "date": as_ns(orders["paid_at"]).dt.normalize().to_numpy(),
         "agent": att["credited_agent"].to_numpy(),
         "amount": pd.to_numeric(orders["amount"], errors="coerce").astype("float64").to_numpy(),
-        "customer_id": key_text(orders["customer_id"]).to_numpy() if has_cust else np.nan,
+        "customer_id": orders["customer_id"].to_numpy() if has_cust else np.nan,
         "qty": (pd.to_numeric(orders["quantity"], errors="coerce").astype("float64")
                 .fillna(1.0).to_numpy() if "quantity" in orders.columns else 1.0),
     })
@@ -290,8 +313,9 @@ def store_kpis_from_days(days: day_tables.Days, orders: pd.DataFrame,
 
 def _store_kpis(days: day_tables.Days, orders: pd.DataFrame, traffic: pd.DataFrame | None,
                 p: dict[str, Any], as_of, date_from, date_to) -> pd.DataFrame:
-    sess = _session_finish(days.sessions, days.turns, orders, p, as_text=False)
-    out = _store_from(sess, days.messages, orders, traffic, p, as_of)
+    sessions, orders = _keyed(days.sessions, orders)
+    sess = _session_finish(sessions, days.turns, orders, p, as_text=False, keyed=True)
+    out = _store_from(sess, days.messages, orders, traffic, p, as_of, keyed=True)
     cols = ["date", "store", "uv", "inquiries", "callin_conversion", "inquiry_buyers",
             "inquiry_conversion", "next_day_buyers", "next_day_conversion", "silent_buyers",
             "silent_conversion", "buyers", "store_conversion", "orders", "sales", "aov",

@@ -358,7 +358,8 @@ def build_turns(chats: pd.DataFrame) -> pd.DataFrame:
     return texts(_turns(s).reset_index(drop=True), ["agent", "customer_id", "store"])
 
 
-def _lookback_after_sales(sess: pd.DataFrame, orders: pd.DataFrame, days: float) -> pd.Series:
+def _lookback_after_sales(sess: pd.DataFrame, orders: pd.DataFrame, days: float,
+                          keyed: bool = False) -> pd.Series:
     """True where the customer has a paid order in [start − days, start) (strictly before)."""
     require(orders, ["paid_at"], "orders")
     if "customer_id" not in orders.columns:
@@ -366,7 +367,7 @@ def _lookback_after_sales(sess: pd.DataFrame, orders: pd.DataFrame, days: float)
     start = as_ns(sess["start"]).to_numpy()
     paid = asof_times(sess["customer_id"], start, orders["customer_id"],
                       as_ns(orders["paid_at"]).to_numpy(), direction="backward",
-                      allow_exact=False)
+                      allow_exact=False, keyed=keyed)
     out = ~np.isnat(paid)
     out[out] = (start[out] - paid[out]) <= np.timedelta64(pd.Timedelta(days=days).value, "ns")
     return pd.Series(out, index=sess.index)
@@ -424,10 +425,12 @@ def _session_core(s: pd.DataFrame, turns: pd.DataFrame) -> pd.DataFrame:
 
 
 def _session_finish(core: pd.DataFrame, turns: pd.DataFrame, orders: pd.DataFrame | None,
-                    p: dict[str, Any], *, as_text: bool = True) -> pd.DataFrame:
+                    p: dict[str, Any], *, as_text: bool = True,
+                    keyed: bool = False) -> pd.DataFrame:
     """The session table of :func:`build_sessions` from :func:`_session_core` rows (indexed
     by sid, in sid order) and their turns: the columns that depend on parameters.
-    ``as_text=False``: text columns stay object arrays (same values; for internal use)."""
+    ``as_text=False``: text columns stay object arrays (same values; for internal use);
+    ``keyed``: customer ids are shared codes with the orders' (``_common.shared_codes``)."""
     sess = core.copy()
     rt = turns["response_s"]
     slow = (rt > p["slow_gap_s"]).groupby(turns["sid"]).sum()
@@ -437,7 +440,7 @@ def _session_finish(core: pd.DataFrame, turns: pd.DataFrame, orders: pd.DataFram
     source = pd.Series(np.where(cat.notna(), "log", "default"), index=sess.index, dtype=object)
     inferred = pd.Series("presale", index=sess.index, dtype=object)
     if orders is not None:
-        after = _lookback_after_sales(sess, orders, p["after_sales_lookback_days"])
+        after = _lookback_after_sales(sess, orders, p["after_sales_lookback_days"], keyed)
         inferred = inferred.where(~after, "after_sales")
         source = source.where(cat.notna(), "lookback")
     sess["category"] = cat.where(cat.notna(), inferred).astype(object)
