@@ -55,11 +55,12 @@ def create_store(store_dir, tables, note: str = "", params: dict[str, Any] | Non
 
 
 def _usable(state: dict[str, Any] | None, store_dir: Path) -> bool:
-    """The recorded derived tables are this code's (any window)."""
+    """The recorded derived tables are this code's (any window), and the chats they were
+    derived from are still there (deleting ``<store>/chats/`` drops them too)."""
     info = (state or {}).get("derived") or {}
     versions = (state or {}).get("versions", {})
     return info.get("version") == day_tables.DERIVE_VERSION and all(
-        t in versions and (store_dir / t).is_dir() for t in day_tables.TABLES)
+        t in versions and (store_dir / t).is_dir() for t in ("chats", *day_tables.TABLES))
 
 
 def read_days(store_dir: str | os.PathLike, date_from, date_to, window_s: float, *,

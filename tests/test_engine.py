@@ -144,3 +144,31 @@ def test_agent_kpis_from_days_is_agent_kpis(demo_store):
     days = day_tables.from_messages(chats, p["concurrency_window_s"])
     got = kpis.agent_kpis_from_days(days, orders, params=p)
     pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+@pytest.mark.parametrize("kw", [{}, {"month": "2026-11"}])
+def test_the_weekly_review_reads_the_day_tables_with_the_same_result(demo_store, monkeypatch,
+                                                                      kw):
+    from csops_lib.reports.weekly import data as weekly
+
+    fast = weekly.load(demo_store["store"], **kw)
+    with monkeypatch.context() as m:
+        m.setattr(engine, "_usable", lambda *a: False)
+        slow = weekly.load(demo_store["store"], **kw)
+    assert fast.source == slow.source == "chats"
+    for name in ("kpis", "sessions", "attributed"):
+        pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name),
+                                      check_exact=True)
+    pd.testing.assert_frame_equal(fast.messages.reset_index(drop=True),
+                                  slow.messages.reset_index(drop=True), check_exact=True)
+
+
+def test_build_sessions_from_days_is_build_sessions(demo_store):
+    from csops_lib.metrics import build_sessions
+
+    root = demo_store["store"]
+    p = resolve_params(None)
+    chats, orders = store.read(root, "chats"), store.read(root, "orders")
+    days = engine.read_days(root, None, None, p["concurrency_window_s"])
+    pd.testing.assert_frame_equal(day_tables.build_sessions_from_days(days, orders, params=p),
+                                  build_sessions(chats, orders, params=p), check_exact=True)

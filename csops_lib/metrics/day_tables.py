@@ -24,16 +24,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from csops_lib.metrics._common import seconds, texts
+from csops_lib.metrics._common import params_of, seconds, texts
 from csops_lib.metrics.chat import _max_concurrent_from
 from csops_lib.metrics.sessions import (
     CORE_COLUMNS,
     _messages,
     _session_core,
+    _session_finish,
     _split,
     _turns,
 )
@@ -216,3 +218,28 @@ def _objects(s: pd.Series) -> np.ndarray:
         return ext[s.cat.codes.to_numpy()]
     out = s.to_numpy(dtype=object)
     return np.where(pd.isna(out), np.nan, out).astype(object)
+
+
+def build_sessions_from_days(days: Days, orders: pd.DataFrame | None = None,
+                             params: dict[str, Any] | None = None,
+                             **overrides: Any) -> pd.DataFrame:
+    """:func:`~csops_lib.metrics.sessions.build_sessions` from :class:`Days` (e.g. the
+    store's day tables): the same rows in the same order with the same ``sid``, i.e.
+    sessions in (agent, customer, date) order, as if built from the messages."""
+    p = params_of(params, overrides)
+    core = days.sessions
+    agent_rank = pd.factorize(core["agent"], sort=True)[0]
+    cust = core["customer_id"]
+    if isinstance(cust.dtype, pd.CategoricalDtype):
+        rank = np.empty(len(cust.cat.categories), dtype=np.int64)
+        rank[np.asarray(cust.cat.categories.argsort())] = np.arange(len(rank))
+        cust_rank = rank[cust.cat.codes.to_numpy()]
+    else:
+        cust_rank = pd.factorize(cust, sort=True)[0]
+    order = np.lexsort((core["date"].to_numpy(), cust_rank, agent_rank))
+    new_sid = np.empty(len(order), dtype=np.int64)
+    new_sid[order] = np.arange(len(order), dtype=np.int64)
+    core = core.iloc[order].reset_index(drop=True).rename_axis("sid")
+    turns = days.turns.assign(sid=new_sid[days.turns["sid"].to_numpy()])
+    turns = turns.iloc[np.lexsort((turns["turn_no"].to_numpy(), turns["sid"].to_numpy()))]
+    return _session_finish(core, turns.reset_index(drop=True), orders, p)

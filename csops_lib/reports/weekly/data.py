@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from csops_lib import periods, store
+from csops_lib import engine, periods, store
+from csops_lib.metrics import day_tables, questions
 from csops_lib.metrics import kpis as kpi_metrics
-from csops_lib.metrics import questions
 from csops_lib.metrics import sales as sales_metrics
 from csops_lib.metrics.agent_stats import kpis_from_agent_stats
 from csops_lib.metrics.attribution import attribute_orders
@@ -246,27 +246,44 @@ def load(data_dir: str | Path, week: str | None = None, *, month: str | None = N
     back = max(7, int(p["after_sales_lookback_days"]))
     orders = store.read(data_dir, "orders", first - dt.timedelta(days=back),
                         per.end + dt.timedelta(days=fd))
-    # chats from the follow-up window before the span, so that early orders are credited
-    chats = store.read(data_dir, "chats", first - dt.timedelta(days=fd), per.end)
+    # chats from the follow-up window before the span, so that early orders are credited:
+    # the per-day tables derived at ingest when the store has them, else the messages
     end = pd.Timestamp(per.end) + pd.Timedelta(days=1)
-    in_period = (not chats.empty and "sent_at" in chats
-                 and chats["sent_at"].between(pd.Timestamp(per.start), end,
-                                              inclusive="left").any())
+    days = engine.read_days(data_dir, first - dt.timedelta(days=fd), per.end,
+                            p["concurrency_window_s"])
+    if days is not None:
+        chats = None
+        active = days.max_concurrent["date"]  # every agent-day with a message
+        in_period = bool(active.between(pd.Timestamp(per.start), pd.Timestamp(per.end)).any())
+    else:
+        chats = store.read(data_dir, "chats", first - dt.timedelta(days=fd), per.end)
+        in_period = (not chats.empty and "sent_at" in chats
+                     and chats["sent_at"].between(pd.Timestamp(per.start), end,
+                                                  inclusive="left").any())
     sessions = attributed = None
     messages = pd.DataFrame()
     if in_period:
         source = "chats"
-        kpis = kpi_metrics.agent_kpis(chats, orders, params=p, date_from=first, date_to=per.end)
-        sessions = build_sessions(chats, orders, params=p)
+        if days is not None:
+            kpis = kpi_metrics.agent_kpis_from_days(days, orders, params=p, date_from=first,
+                                                    date_to=per.end)
+            sessions = day_tables.build_sessions_from_days(days, orders, params=p)
+            said = store.read(data_dir, "chats", per.start, per.end,
+                              columns=["sent_at", "customer_id", "sender", "text"])
+        else:
+            kpis = kpi_metrics.agent_kpis(chats, orders, params=p, date_from=first,
+                                          date_to=per.end)
+            sessions = build_sessions(chats, orders, params=p)
+            said = chats
         sessions = sessions[sessions["date"] >= pd.Timestamp(first)].reset_index(drop=True)
         paid = orders[orders["paid_at"].notna()] if "paid_at" in orders else orders
         span_paid = paid[paid["paid_at"].between(pd.Timestamp(first), end, inclusive="left")]
         attributed = attribute_orders(span_paid, sessions, p)
-        if "text" in chats.columns:
-            day = chats["sent_at"].dt.normalize()
+        if "text" in said.columns:
+            day = said["sent_at"].dt.normalize()
             keep = (day.between(pd.Timestamp(per.start), pd.Timestamp(per.end))
-                    & chats["sender"].eq("customer"))
-            messages = chats.loc[keep.to_numpy(), ["customer_id", "sender", "text"]]
+                    & said["sender"].eq("customer"))
+            messages = said.loc[keep.to_numpy(), ["customer_id", "sender", "text"]]
     else:
         stats = store.read(data_dir, "agent_stats", first, per.end)
         if not stats.empty:
@@ -275,7 +292,7 @@ def load(data_dir: str | Path, week: str | None = None, *, month: str | None = N
         else:
             source = "none"
             kpis = pd.DataFrame(columns=kpi_metrics.AGENT_KPI_COLUMNS)
-    del chats
+    del chats, days
     starts = [store.date_range(data_dir, t) for t in
               ("orders", "chats" if source == "chats" else "agent_stats")]
     starts = [s for s in starts if s]
