@@ -138,10 +138,10 @@ def order_pii(orders: pd.DataFrame) -> frozenset[str]:
 def _pii_index(pii: frozenset[str]) -> dict[str, tuple[int, ...]]:
     """First two characters of the PII strings → their lengths, longest first: a text is
     searched only where a PII string may start (fast for the thousands of names of a shop)."""
-    index: dict[str, set[int]] = {}
-    for s in pii:
-        index.setdefault(s[:2], set()).add(len(s))
-    return {k: tuple(sorted(v, reverse=True)) for k, v in index.items()}
+    s = pd.Series(list(pii), dtype="string")
+    pairs = pd.DataFrame({"head": s.str[:2], "n": s.str.len()}).drop_duplicates()
+    pairs = pairs.sort_values(["head", "n"], ascending=[True, False], kind="stable")
+    return {str(k): tuple(int(v) for v in g) for k, g in pairs.groupby("head", sort=False)["n"]}
 
 
 def _known_spans(text: str, pii: frozenset[str]) -> list[tuple[int, int]]:

@@ -29,7 +29,6 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -162,16 +161,20 @@ def frequent_questions(messages: pd.DataFrame, top: int = 15, *, min_count: int 
     total = len(m)
     m["group"] = m["keywords"].map("、".join)
     has_cust = m["customer_id"].notna().any()
+    by_group = m.groupby("group", sort=True)
+    sizes = by_group.size()
+    customers = by_group["customer_id"].nunique() if has_cust else None
+    # each group's wordings and their counts, counted once for all groups
+    wordings = m.groupby(["group", "text"], sort=True).size()
     rows = []
-    for group, g in m.groupby("group", sort=True):
-        if len(g) < min_count:
-            continue
-        wordings = Counter(g["text"])
-        ordered = sorted(wordings.items(), key=lambda kv: (-kv[1], kv[0]))
+    for group, n in sizes[sizes >= min_count].items():
+        counted = wordings.loc[group]
+        ordered = sorted(zip(counted.index, counted.to_numpy(), strict=True),
+                         key=lambda kv: (-kv[1], kv[0]))
         shown = [t for t, _ in ordered]  # texts were masked before segmenting
-        rows.append({"question": shown[0], "keywords": group, "messages": len(g),
-                     "customers": g["customer_id"].nunique() if has_cust else float("nan"),
-                     "share": len(g) / total,
+        rows.append({"question": shown[0], "keywords": group, "messages": int(n),
+                     "customers": customers[group] if has_cust else float("nan"),
+                     "share": int(n) / total,
                      "examples": " / ".join(shown[1:1 + examples])})
     if not rows:
         return pd.DataFrame(columns=cols)
