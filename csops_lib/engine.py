@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from csops_lib import store
 from csops_lib.metrics import day_tables, kpis
@@ -63,6 +65,28 @@ def _usable(state: dict[str, Any] | None, store_dir: Path) -> bool:
         t in versions and (store_dir / t).is_dir() for t in ("chats", *day_tables.TABLES))
 
 
+def _frame(t, columns) -> pd.DataFrame:
+    """An Arrow table as a pandas frame, column by column: numbers and times as numpy
+    arrays (times in ns), text as categoricals (each distinct text made once)."""
+    if t is None or t.num_rows == 0:
+        return pd.DataFrame(columns=list(columns))
+    out = {}
+    for name in t.column_names:
+        col = t.column(name).combine_chunks()
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type) \
+                or pa.types.is_dictionary(col.type):
+            enc = col if pa.types.is_dictionary(col.type) else pc.dictionary_encode(col)
+            codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+            cats = enc.dictionary.to_pandas().astype(object)
+            out[name] = pd.Categorical.from_codes(codes.astype(np.int64),
+                                                  pd.Index(cats, dtype=object))
+        elif pa.types.is_timestamp(col.type):
+            out[name] = col.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
+        else:
+            out[name] = col.to_numpy(zero_copy_only=False)
+    return pd.DataFrame(out)
+
+
 def read_days(store_dir: str | os.PathLike, date_from, date_to, window_s: float, *,
               at: dict[str, Any] | None = None) -> day_tables.Days | None:
     """The :class:`~csops_lib.metrics.day_tables.Days` of [date_from, date_to] from the
@@ -71,8 +95,7 @@ def read_days(store_dir: str | os.PathLike, date_from, date_to, window_s: float,
     at = at or store.snapshot(root)
     if not _usable(at, root):
         return None
-    read = {t: store.read_store_table(root, t, date_from, date_to, columns=cols, compact=True,
-                                      at=at)
+    read = {t: _frame(store.read_arrow(root, t, date_from, date_to, cols, at=at), cols)
             for t, cols in day_tables.READ_COLUMNS.items()}
     sessions, turns, agents = (read[t] for t in day_tables.TABLES)
     if sessions.columns.empty:

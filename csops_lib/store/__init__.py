@@ -46,6 +46,7 @@ from csops_lib.store.read import (
     data_files,
     date_range,
     read,
+    read_arrow,
     read_store_table,
     read_store_tables,
     snapshot,
@@ -57,6 +58,6 @@ from csops_lib.store.read import (
 __all__ = [
     "COMPACT_COLUMNS", "MIN_ORDER_LOOKBACK_DAYS", "STORE_COLUMNS", "IngestResult",
     "StoreError", "create_store", "data_files", "date_range", "history_rows", "history_text",
-    "ingest", "migrate", "read", "read_store_table", "read_store_tables", "restore",
+    "ingest", "migrate", "read", "read_arrow", "read_store_table", "read_store_tables", "restore",
     "snapshot", "store_as_of", "store_windows", "tables",
 ]

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.dataset as ds
 
 from csops_lib.schema import TABLES
 from csops_lib.store import catalog, delta
@@ -120,12 +121,34 @@ def tables(store_dir: str | os.PathLike) -> list[str]:
                   if t in TABLES and _present(Path(store_dir), t, state))
 
 
-def data_files(store_dir: str | os.PathLike, table: str, date_from=None, date_to=None
-               ) -> list[Path]:
+def data_files(store_dir: str | os.PathLike, table: str, date_from=None, date_to=None, *,
+               at: dict[str, Any] | None = None) -> list[Path]:
     """The Parquet files holding ``table`` (days in [date_from, date_to]) as the store reads
-    it now: for other engines (DuckDB ``read_parquet([...])``, Spark, Dask)."""
-    got = _selected(Path(store_dir), table, date_from, date_to)
+    it now (or at the :func:`snapshot` ``at``): for other engines (DuckDB
+    ``read_parquet([...])``, Spark, Dask)."""
+    got = _selected(Path(store_dir), table, date_from, date_to, at)
     return got[0] if got is not None else []
+
+
+def read_arrow(store_dir: str | os.PathLike, table: str, date_from=None, date_to=None,
+               columns: Sequence[str] | None = None, *, at: dict[str, Any] | None = None
+               ) -> pa.Table | None:
+    """The rows of ``table`` in [date_from, date_to] as one Arrow table, read by Arrow's
+    multi-threaded dataset scanner (all files at once; the files must share one schema, as
+    the tables derived at ingest do). None: no such table. A damaged file is the one-line
+    :class:`StoreError` of :func:`read`."""
+    store = Path(store_dir)
+    got = _selected(store, table, date_from, date_to, at)
+    if got is None:
+        return None
+    files = got[0]
+    try:
+        data = ds.dataset([str(f) for f in files], format="parquet")
+        cols = None if columns is None else [c for c in columns if c in data.schema.names]
+        return delta._plain_strings(data.to_table(columns=cols))
+    except (OSError, pa.ArrowException):  # name the damaged file (or read file by file)
+        parts = [_read(store, table, f, list(columns) if columns else None) for f in files]
+        return pa.concat_tables(parts, promote_options="permissive")
 
 
 def read(store_dir: str | os.PathLike, table: str, date_from=None, date_to=None,
