@@ -63,8 +63,9 @@ lab: $(STAMP)  ## JupyterLab with the kernel that has csops_lib (builds the demo
 	$(BIN)/python -c 'from csops_lib.demo.build import ensure_demo_store; ensure_demo_store()'
 	$(BIN)/jupyter lab notebooks
 
-bench: $(STAMP)  ## time chat metrics on 1 M and 10 M messages vs a Python loop, DuckDB and Polars → bench/results.md
+bench: $(STAMP)  ## time chat metrics and csops kpis on 1 M and 10 M messages vs a Python loop, DuckDB and Polars, make monthly on 10 M, and ingest throughput (CSV, xlsx) → bench/results.md
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench.ingest --fmt csv,xlsx --write-md bench/ingest.md
 	$(BIN)/python -m bench.run $(BENCH_ARGS) $(if $(wildcard data/demo/store),--weekly-data data/demo/store)
 
 dask_year: $(STAMP)  ## Dask worker memory per task (real scheduler + 2 workers), extrapolated to a year (write-up: bench/dask_year.md)

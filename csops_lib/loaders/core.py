@@ -9,7 +9,8 @@ reason. The table contract is ``shared/DATA.md``; column declarations live in
 
 Pipeline of :func:`load`:
 
-1. read every cell as text (CSV: UTF-8 with or without BOM, else GB18030; Excel: calamine);
+1. read every cell as text (CSV: UTF-8 with or without BOM, else GB18030, parsed by Arrow
+   past the first rows where it reads the same cells as Python's csv; Excel: calamine);
 2. find the sheet and the header row (the row among the first 15 that matches most aliases),
    guess the table when not given, map headers to canonical columns (steps 1-2:
    :mod:`csops_lib.loaders.grid`);
@@ -43,6 +44,7 @@ from csops_lib.loaders.values import (
     clean_text,
     file_date,
     normalize_province,
+    on_distinct,
     parser_for,
     slot_start_hour,
 )
@@ -409,7 +411,7 @@ def _convert(raw: pd.DataFrame, spec: TableSpec, issues: _Issues, report: LoadRe
             out[name] = as_text(text)
             continue
         col = spec.column(name)
-        value = parser_for(spec.name, name, col.kind)(text)
+        value = on_distinct(parser_for(spec.name, name, col.kind), text)
         bad = text.notna() & value.isna()
         if bad.any():
             _report_unreadable(col, text[bad], issues, report)
@@ -432,7 +434,7 @@ def _report_unreadable(col: Column, bad: pd.Series, issues: _Issues, report: Loa
 
 
 def _warn_scientific(name: str, value: pd.Series, report: LoadReport) -> None:
-    sci = value.str.fullmatch(r"\d(?:\.\d+)?[eE]\+?\d+", na=False)
+    sci = on_distinct(lambda v: v.str.fullmatch(r"\d(?:\.\d+)?[eE]\+?\d+", na=False), value)
     if sci.any():
         report.warnings.append(
             f"{name}: {int(sci.sum())} value(s) in scientific notation (e.g. row "

@@ -63,16 +63,36 @@ def strip_controls(value: object, *, keep_cr: bool = False) -> object:
     return (_CONTROL_BUT_CR_RE if keep_cr else _CONTROL_RE).sub("", value)
 
 
+def on_distinct(func: Callable[[pd.Series], pd.Series], values: pd.Series) -> pd.Series:
+    """``func(values)``, computed once per distinct value when values repeat (agents, roles,
+    yes/no …: at most half of them distinct) and spread back. ``func`` must be elementwise
+    (each output from its own input alone), as every parser here is."""
+    if len(values) < 64 or 2 * values.iloc[:1000].nunique(dropna=False) > min(len(values), 1000):
+        return func(values)  # few rows, or mostly distinct (times, texts) by the first rows
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    if 2 * len(uniques) > len(values):
+        return func(values)
+    done = func(pd.Series(uniques, dtype=values.dtype))
+    return pd.Series(done.array.take(codes), index=values.index, name=values.name)
+
+
 def clean_text(col: pd.Series) -> pd.Series:
     """Remove control characters, strip spaces, Excel text guards (``="…"``, leading ``'``)
     and placeholders → NaN."""
+    return on_distinct(_clean_text, col)
+
+
+def _clean_text(col: pd.Series) -> pd.Series:
     text = col.astype(str)
     control = text.str.contains(CONTROL_CHARS, regex=True)  # rare: replace only those cells
     if control.any():
         text = text.where(~control, text[control].str.replace(CONTROL_CHARS, "", regex=True))
     text = text.str.strip()
-    text = text.str.replace(r'^="(.*)"$', r"\1", regex=True).str.replace(r"^'", "", regex=True)
-    text = text.str.strip()
+    guarded = text.str.startswith(("=", "'"), na=False)  # rare too
+    if guarded.any():
+        unguarded = (text[guarded].str.replace(r'^="(.*)"$', r"\1", regex=True)
+                     .str.replace(r"^'", "", regex=True).str.strip())
+        text = text.where(~guarded, unguarded)
     return text.mask(text.eq("") | text.isin(PLACEHOLDERS))
 
 
