@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import polars as pl
 
 from csops_lib.metrics._common import (
     NS_PER_S,
@@ -271,20 +272,32 @@ def platform_avg_response_s(chats: pd.DataFrame, params: dict[str, Any] | None =
     return _platform_from(_turns_of(chats), params_of(params, overrides), by)
 
 
-def _group_quantile(values: np.ndarray, group: np.ndarray, n_groups: int,
-                    q: float) -> np.ndarray:
-    """Per group (numbers 0..n_groups−1) the ``q`` quantile of the non-NaN ``values``, exactly
-    as ``Series.quantile(q)`` (numpy's "linear" method: virtual index (n − 1)·q, numpy's
-    two-sided lerp), for all groups at once; NaN for a group without values."""
+def _median_and_p90(values: np.ndarray, group: np.ndarray, n_groups: int
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Per group (numbers 0..n_groups−1) of the non-NaN ``values``: the median exactly as
+    pandas' ``groupby.median`` (the middle value, or the mean (a + b) / 2 of the two middle
+    ones) and the p90 as numpy's "linear" quantile (virtual index (n − 1)·0.9, numpy's
+    two-sided lerp, i.e. ``Series.quantile(0.9)``); NaN for a group without values.
+    One sort of (group, value), by Polars (multi-threaded)."""
     ok = ~np.isnan(values)
     v, g = values[ok], group[ok]
-    order = np.lexsort((v, g))
-    v, g = v[order], g[order]
-    out = np.full(n_groups, np.nan)
+    p50, p90 = np.full(n_groups, np.nan), np.full(n_groups, np.nan)
     if not len(v):
-        return out
+        return p50, p90
+    order = (pl.DataFrame({"g": g, "v": v}).with_row_index("i")
+             .sort(["g", "v"])["i"].to_numpy().astype(np.int64))
+    v, g = v[order], g[order]
     starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
     n = np.diff(np.r_[starts, len(v)])
+    mid = starts + n // 2
+    even = n % 2 == 0
+    p50[g[starts]] = np.where(even, (v[np.maximum(mid - 1, starts)] + v[mid]) / 2, v[mid])
+    p90[g[starts]] = _quantile_sorted(v, starts, n, 0.9)
+    return p50, p90
+
+
+def _quantile_sorted(v: np.ndarray, starts: np.ndarray, n: np.ndarray, q: float) -> np.ndarray:
+    """numpy's "linear" quantile ``q`` of each run ``v[starts : starts + n]`` (sorted)."""
     virtual = (n - 1) * np.asarray([q], dtype=np.float64)[0]
     prev = np.floor(virtual)
     nxt = prev + 1
@@ -298,19 +311,18 @@ def _group_quantile(values: np.ndarray, group: np.ndarray, n_groups: int,
     diff = b - a
     res = a + diff * gamma
     np.subtract(b, diff * (1 - gamma), out=res, where=gamma >= 0.5)
-    out[g[starts]] = res
-    return out
+    return res
 
 
 def _quantiles_from(turns: pd.DataFrame, by) -> pd.DataFrame:
     ans = turns[turns["answered"].to_numpy()]
-    out = _agg(ans, by, response_p50_s=("response_s", "median"))
+    out = _agg(ans, by, _n=("response_s", "size")).drop(columns="_n")
     values = ans["response_s"].to_numpy(dtype=np.float64)
     if list(by or []):
         group = ans.groupby(list(by), sort=True, dropna=False).ngroup().to_numpy()
     else:
         group = np.zeros(len(ans), dtype=np.int64)
-    out["response_p90_s"] = _group_quantile(values, group, len(out), 0.9)
+    out["response_p50_s"], out["response_p90_s"] = _median_and_p90(values, group, len(out))
     return out
 
 

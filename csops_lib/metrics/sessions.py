@@ -432,9 +432,9 @@ def _session_finish(core: pd.DataFrame, turns: pd.DataFrame, orders: pd.DataFram
     ``as_text=False``: text columns stay object arrays (same values; for internal use);
     ``keyed``: customer ids are shared codes with the orders' (``_common.shared_codes``)."""
     sess = core.copy()
-    rt = turns["response_s"]
-    slow = (rt > p["slow_gap_s"]).groupby(turns["sid"]).sum()
-    sess["slow_responses"] = slow.reindex(sess.index, fill_value=0).astype(np.int64)
+    slow = (turns["response_s"] > p["slow_gap_s"]).to_numpy()
+    sess["slow_responses"] = np.bincount(turns["sid"].to_numpy()[slow],
+                                         minlength=len(sess)).astype(np.int64)
     # category: the log's when given; else the look-back rule when orders are given; else presale
     cat = sess["log_category"]
     source = pd.Series(np.where(cat.notna(), "log", "default"), index=sess.index, dtype=object)
