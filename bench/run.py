@@ -57,12 +57,19 @@ NOTES = [
     "- The loop is a fair plain-Python baseline (tuples, one sort, `itertools.groupby`, "
     "O(n) window for max_concurrent), not a pandas-per-session loop; against it vectorised "
     "pandas gains ~5-6×, far from 50×: the loop already costs only ~8 µs per message, pandas ~1.5 µs.",
-    "- Where the 10 M time goes (pyinstrument): reading and factorising the text columns "
-    "(~25%), the sort into sessions, building the message/session frames with object "
-    "columns, the max_concurrent sweep; `csops kpis` adds attribution, inquiry outcomes "
-    "(merge_asof), turn quantiles and the per-agent-day joins.",
+    "- `agent_day_stats` works on the messages (the library function of a chat log); "
+    "`csops kpis --store` reads the per-day session / turn / agent-day tables the store "
+    "derives at ingest (1.2 M sessions and 3.3 M turns instead of 9.8 M messages) and does "
+    "all of the scorecard on them: attribution, inquiry outcomes, look-back, turn quantiles.",
+    "- Where the 10 M `csops kpis` time goes (cProfile, quiet machine, ~8 s in-process + "
+    "~1.5 s of imports): reading and assembling the day tables ~3 s (Arrow scan 0.4 s, "
+    "columns to numpy / categoricals 1.3 s, session ids and turn frame 1.4 s), the session "
+    "flags and the after-sales look-back 1.4 s, shared customer codes 0.8 s, attribution "
+    "0.4 s, inquiry outcomes 0.4 s, quantiles 0.4 s, the rest in many small group-bys.",
 ]
-TARGETS = {"seconds_10m": 15.0, "peak_gb_10m": 4.0, "vs_loop": 50.0, "vs_duckdb": 2.0}
+#: issue 13's goals at 10 M messages: `csops kpis --store` ≤ 4 s and ≤ 1.5 GB; make monthly
+#: on a 10 M-message store ≤ 30 s
+TARGETS = {"kpis_seconds_10m": 4.0, "kpis_peak_gb_10m": 1.5, "monthly_seconds_10m": 30.0}
 
 
 # --------------------------------------------------------------------------- the worker
@@ -264,10 +271,11 @@ def _targets(results: list[dict]) -> list[str]:
                          f"hand-written Polars wall time → goal (≤ 1×) "
                          f"{'met' if ratio <= 1 else 'NOT met'}")
     for r in big:
-        if r["task"] in ("library", "kpis"):
-            ok = r["wall"] < TARGETS["seconds_10m"] and r["peak_mb"] < TARGETS["peak_gb_10m"] * 1024
-            lines.append(f"- {r['task']} at {_fmt_n(r['messages'])}: {r['wall']:.1f} s, "
-                         f"{r['peak_mb'] / 1024:.2f} GB peak → target (< 15 s, < 4 GB) "
+        if r["task"] == "kpis":
+            ok = (r["wall"] <= TARGETS["kpis_seconds_10m"]
+                  and r["peak_mb"] <= TARGETS["kpis_peak_gb_10m"] * 1024)
+            lines.append(f"- kpis at {_fmt_n(r['messages'])}: {r['wall']:.1f} s, "
+                         f"{r['peak_mb'] / 1024:.2f} GB peak → goal (≤ 4 s, ≤ 1.5 GB) "
                          f"{'met' if ok else 'NOT met'}")
     return lines
 
@@ -304,12 +312,31 @@ def write_results(results, checks, info, extra, path: Path = RESULTS_MD) -> None
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def _weekly(data_dir: str) -> dict | None:
+def _weekly(data_dir: str, *params: str) -> dict | None:
     csops = Path(sys.executable).with_name("csops")
     if not csops.exists() or not Path(data_dir).is_dir():
         return None
-    wall, cpu, peak, _ = _run_wait4([str(csops), "report", "weekly", "--data-dir", data_dir])
+    extra = [a for p in params for a in ("--param", p)]
+    wall, cpu, peak, _ = _run_wait4([str(csops), "report", "weekly", "--data-dir", data_dir,
+                                     *extra])
     return {"wall": wall, "cpu": cpu, "peak_mb": peak}
+
+
+def _monthly_10m(plans) -> list[str]:
+    """``make monthly`` on the 10 M-message bench store (its last complete month)."""
+    big = [label for label, copies, _ in plans if copies >= 30]
+    if not big:
+        return []
+    folder = gen.DATA_DIR / f"store_{big[0]}"
+    m = _weekly(str(folder), "period=month")
+    if not m:
+        return []
+    ok = m["wall"] <= TARGETS["monthly_seconds_10m"]
+    return ["", "## `make monthly` on the 10 M-message store", "",
+            f"`csops report weekly --data-dir {folder.relative_to(ROOT)} --param period=month` "
+            f"(what `make monthly` runs: the month and the 3 before it, kernel start, notebook, "
+            f"HTML): {m['wall']:.1f} s wall, {m['cpu']:.1f} s CPU, peak {m['peak_mb']:.0f} MB "
+            f"(largest single process); goal ≤ 30 s: {'met' if ok else 'NOT met'}."]
 
 
 # --------------------------------------------------------------------------- main
@@ -382,6 +409,8 @@ def main(argv: list[str] | None = None) -> int:
                      f"{w['cpu']:.1f} s CPU (the command and the processes it waited for), "
                      f"peak {w['peak_mb']:.0f} MB (largest single process); target < 30 s: "
                      f"{'met' if w['wall'] < 30 else 'NOT met'}."]
+    if not args.quick and "kpis" in tasks:
+        extra += _monthly_10m(plans)
     info["load_end"] = _load()
     print()
     print("\n".join(table(results)))
