@@ -99,9 +99,11 @@ def derive(chats: pd.DataFrame, window_s: float) -> dict[str, pd.DataFrame]:
 class Days:
     """Sessions, turns and agent-days of a span of days, as the message path has them.
 
-    ``sessions``: :data:`CORE_COLUMNS`, indexed by ``sid`` (0 … n − 1); ``turns``: the
-    columns of :func:`~csops_lib.metrics.sessions.build_turns` (``sid`` links them); read
-    from the store, ``customer_id`` is a categorical (same values);
+    ``sessions``: :data:`CORE_COLUMNS`, indexed by ``sid`` (0 … n − 1); read from the store,
+    ``customer_id`` is a categorical (same values); ``turns``: at least sid, turn_no,
+    first_at, last_customer_at, n_customer, answered, answered_at, response_s, auto_first of
+    :func:`~csops_lib.metrics.sessions.build_turns`, in (sid, turn_no) order (a turn's date,
+    agent, customer and store are its session's);
     ``max_concurrent``: date, agent, max_concurrent (every agent-day with a message);
     ``last_at``: the latest message time (the data cut-off of the chats);
     ``messages``: a function giving (sid, sent_at) of the session messages of an array of
@@ -150,31 +152,29 @@ def assemble(sessions: pd.DataFrame, turns: pd.DataFrame, agents: pd.DataFrame,
                          "store's day tables (`csops ingest` of any export rebuilds them)")
     sid = first[pos] + turns["sno"].to_numpy(np.int64) if len(t_day) else \
         np.zeros(0, dtype=np.int64)
-    order = np.lexsort((turns["turn_no"].to_numpy(), sid))
-    turns = turns.iloc[order].reset_index(drop=True)
+    turn_no = turns["turn_no"].to_numpy(np.int64)
+    order = np.lexsort((turn_no, sid))
+    if bool((order[1:] > order[:-1]).all()):  # stored in (date, sno, turn_no) order already
+        order = slice(None)
     sid = sid[order]
     text = {c: _objects(sessions[c]) for c in ("agent", "store", "log_category")}
     cust = sessions["customer_id"]
     if not isinstance(cust.dtype, pd.CategoricalDtype):
         cust = cust.astype("category")
     codes, cats = cust.cat.codes.to_numpy(), cust.cat.categories
-    answered_at = turns["answered_at"].to_numpy("datetime64[ns]")
-    first_at = turns["first_at"].to_numpy("datetime64[ns]")
+    answered_at = turns["answered_at"].to_numpy("datetime64[ns]")[order]
+    first_at = turns["first_at"].to_numpy("datetime64[ns]")[order]
     t = pd.DataFrame({
         "sid": sid.astype(np.int64),
-        "date": sessions["date"].to_numpy("datetime64[ns]")[sid],
-        "agent": pd.Series(text["agent"][sid], dtype=object),
-        "customer_id": pd.Categorical.from_codes(codes[sid], cats),
-        "store": pd.Series(text["store"][sid], dtype=object),
-        "turn_no": turns["turn_no"].to_numpy(np.int64),
+        "turn_no": turn_no[order],
         "first_at": first_at,
-        "last_customer_at": turns["last_customer_at"].to_numpy("datetime64[ns]"),
-        "n_customer": turns["n_customer"].to_numpy(np.int64),
+        "last_customer_at": turns["last_customer_at"].to_numpy("datetime64[ns]")[order],
+        "n_customer": turns["n_customer"].to_numpy(np.int64)[order],
         "answered": ~np.isnat(answered_at),
         "answered_at": answered_at,
+        "response_s": seconds(pd.Series(answered_at - first_at)).to_numpy(),
+        "auto_first": turns["auto_first"].to_numpy(bool)[order],
     })
-    t["response_s"] = seconds(t["answered_at"] - t["first_at"])
-    t["auto_first"] = turns["auto_first"].to_numpy(bool)
     index = pd.RangeIndex(len(sessions), name="sid")
     core = pd.DataFrame({c: (pd.Series(text[c], dtype=object, index=index) if c in text
                              else sessions[c].to_numpy("datetime64[ns]")

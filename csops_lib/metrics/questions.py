@@ -32,6 +32,7 @@ import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from csops_lib.privacy import mask_text, order_pii, pii_set
@@ -117,14 +118,28 @@ def _customer_texts(messages: pd.DataFrame) -> pd.DataFrame:
                              "customer_id": pd.Series(dtype=object)})
     m = messages
     if "sender" in m.columns:
-        m = m[m["sender"].astype("string").str.strip().str.lower().eq("customer").fillna(False)
-              .to_numpy()]
-    text = m["text"].astype("string").str.strip()
-    keep = (text.notna() & text.ne("")).to_numpy()
-    cust = (m["customer_id"].astype("string") if "customer_id" in m.columns
-            else pd.Series(pd.NA, index=m.index, dtype="string"))
-    return pd.DataFrame({"text": text[keep].astype(object).to_numpy(),
-                         "customer_id": cust[keep].astype(object).to_numpy()})
+        m = m[_on_distinct(m["sender"], lambda u: u.astype("string").str.strip().str.lower()
+                           .eq("customer").fillna(False).astype(bool), False)]
+    text = _on_distinct(m["text"], lambda u: u.astype("string").str.strip().astype(object),
+                        pd.NA)
+    keep = ~pd.isna(text) & (text != "")
+    if "customer_id" in m.columns:
+        cust = _on_distinct(m["customer_id"], lambda u: u.astype("string").astype(object),
+                            pd.NA)
+    else:
+        cust = np.full(len(m), pd.NA, dtype=object)
+    return pd.DataFrame({"text": text[keep], "customer_id": cust[keep]})
+
+
+def _on_distinct(values: pd.Series, func, missing) -> np.ndarray:
+    """``func`` (Series → Series, value by value) applied to the distinct values of
+    ``values`` only, spread back as a numpy array; ``missing`` where a value is missing."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    done = func(pd.Series(np.asarray(uniques, dtype=object), dtype=object)).to_numpy()
+    out = np.empty(len(done) + 1, dtype=done.dtype if done.dtype != object else object)
+    out[:-1] = done
+    out[-1] = missing
+    return out[codes]
 
 
 def _with_keywords(messages: pd.DataFrame, stop_words, pii: frozenset[str]) -> pd.DataFrame:
@@ -133,12 +148,17 @@ def _with_keywords(messages: pd.DataFrame, stop_words, pii: frozenset[str]) -> p
     keywords; messages without a keyword left out."""
     m = _customer_texts(messages)
     pii = pii | pii_set(m["customer_id"].dropna().unique())
-    uniq = pd.unique(m["text"])  # mask and segment each distinct text once
-    masked = {t: mask_text(t, pii) for t in uniq}
-    m["text"] = m["text"].map(masked)
-    kw = {t: keywords(t, stop_words) for t in set(masked.values())}
-    m["keywords"] = m["text"].map(kw)
-    return m[m["keywords"].map(len) > 0].reset_index(drop=True)
+    codes, uniq = pd.factorize(m["text"])  # mask and segment each distinct text once
+    masked = np.empty(len(uniq), dtype=object)
+    masked[:] = [mask_text(t, pii) for t in uniq]
+    kw_of = {t: keywords(t, stop_words) for t in set(masked)}
+    kw = np.empty(len(uniq), dtype=object)
+    for i, t in enumerate(masked):  # tuples: one by one (numpy would unpack a list of them)
+        kw[i] = kw_of[t]
+    has = np.fromiter((len(k) > 0 for k in kw), dtype=bool, count=len(kw))[codes]
+    m["text"] = masked[codes]
+    m["keywords"] = kw[codes]
+    return m[has].reset_index(drop=True)
 
 
 def frequent_questions(messages: pd.DataFrame, top: int = 15, *, min_count: int = 2,
