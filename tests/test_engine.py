@@ -92,8 +92,13 @@ def test_each_ingest_re_derives_only_what_changed_and_equals_a_fresh_derivation(
     root = tmp_path / "store"
     engine.ingest(others + chats[:1], root)
     days_before = set(store.read(root, "day_agents")["date"])
-    engine.ingest(chats[1:], root)          # the later weeks
-    engine.ingest(chats[:1], root)          # a repeat: nothing changes
+    later = engine.ingest(chats[1:], root)  # the later weeks: only their days are derived
+    new_days = set(store.read(root, "chats")["sent_at"].dt.normalize()) - days_before
+    assert later.derived == [f"sessions and turns derived for {len(new_days)} day(s) "
+                             f"({min(new_days):%Y-%m-%d}..{max(new_days):%Y-%m-%d})"]
+    assert f"store: {later.derived[0]}" in later.summary()
+    again = engine.ingest(chats[:1], root)  # a repeat: nothing changes, nothing derived
+    assert again.derived == [] and not again.changed
     got = _stored_days(root)
     fresh = day_tables.derive(store.read(root, "chats"),
                               resolve_params(None)["concurrency_window_s"])

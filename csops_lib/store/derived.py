@@ -13,6 +13,7 @@ re-derives every day.
 """
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,10 +58,13 @@ def _chat_days(store: Path, version: int) -> list[str]:
 
 def refresh(store: Path, versions: dict[str, int], dtypes: dict[str, dict[str, str]],
             state: dict[str, Any], changed_days: Iterable[str] | None,
-            deriver: Deriver) -> dict[str, Any]:
+            deriver: Deriver, notes: list[str] | None = None,
+            progress: bool = False) -> dict[str, Any]:
     """Derive the days ``changed_days`` (all the chats' days when the recorded derivation is
     not ``deriver``'s, or ``changed_days`` is None) into the derived tables, updating
-    ``versions`` and ``dtypes`` in place. Returns the ``derived`` entry of the log line."""
+    ``versions`` and ``dtypes`` in place. Returns the ``derived`` entry of the log line;
+    ``notes`` gets one line saying how many days were derived; ``progress`` prints the
+    batches to stderr."""
     if CHATS not in versions:
         return deriver.info
     all_days = _chat_days(store, versions[CHATS])
@@ -70,12 +74,18 @@ def refresh(store: Path, versions: dict[str, int], dtypes: dict[str, dict[str, s
         days = sorted(set(changed_days) & set(all_days))
     if not days:
         return deriver.info
+    if notes is not None:
+        notes.append(f"sessions and turns derived for {len(days)} day(s) "
+                     f"({days[0]}..{days[-1]})")
     files = {}
     for d, p in delta.files_at(store / CHATS, versions[CHATS], store):
         files.setdefault(d, []).append(p)
     out: dict[str, list[pa.Table]] = {t: [] for t in deriver.tables}
     for i in range(0, len(days), DAYS_PER_BATCH):
         batch = days[i:i + DAYS_PER_BATCH]
+        if progress and len(days) > DAYS_PER_BATCH:
+            print(f"deriving sessions and turns: day {i + 1}-{i + len(batch)} of {len(days)}",
+                  file=sys.stderr, flush=True)
         parts = [_read(store, CHATS, f, list(deriver.columns)) for d in batch
                  for f in files.get(d, [])]
         parts = [p for p in parts if p.num_rows]

@@ -47,6 +47,7 @@ class IngestResult:
     versions: dict[str, int] = field(default_factory=dict)
     record: int | None = None
     notes: list[str] = field(default_factory=list)
+    derived: list[str] = field(default_factory=list)  # the per-day tables derived
 
     @property
     def changed(self) -> bool:
@@ -60,6 +61,7 @@ class IngestResult:
                 f"{self.rows_updated.get(table, 0)} updated rows, "
                 f"{self.rows_unchanged.get(table, 0)} unchanged, "
                 f"{self.rows_quarantined.get(table, 0)} quarantined")
+        lines += [f"store: {d}" for d in self.derived]
         lines.append(f"recorded as ingest #{self.record} (`csops history` lists the ingests)"
                      + ("" if self.changed else ": store unchanged (everything was already "
                         "there)"))
@@ -242,7 +244,7 @@ def ingest(paths: Iterable[str | os.PathLike], store_dir: str | os.PathLike = "d
         extra = {}
         if derive is not None:
             extra["derived"] = derived.refresh(store, versions, dtypes, state, chat_days,
-                                               derive)
+                                               derive, result.derived, progress)
             catalog.fault("after_derive")
         elif state.get("derived") is not None and not chat_days:
             extra["derived"] = state["derived"]  # the chats did not change: still valid
