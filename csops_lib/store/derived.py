@@ -4,7 +4,7 @@ The store does not know the formulas: the caller hands :func:`csops_lib.store.in
 *deriver* (:class:`Deriver`), e.g. :data:`csops_lib.engine.DERIVER`, which turns the messages
 of whole days into per-day tables (sessions, turns, agent-days). Here they are kept up to
 date: after the chats are upserted, the days whose messages changed are read back at the
-new version, derived in batches of :data:`DAYS_PER_BATCH` days, and written over those days'
+new version, derived in batches of whole days (:data:`MESSAGES_PER_BATCH`), and written over those days'
 partitions of each derived table (one Delta commit per table); the ingest's log line records
 their versions with the others and ``derived`` = the deriver's :attr:`Deriver.info`. Readers
 trust the derived tables only when that record equals the info of the code reading them
@@ -21,13 +21,15 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from csops_lib.store import delta
 from csops_lib.store.read import _read, _to_pandas
 
 CHATS = "chats"
-#: days derived at once (memory: ~ the messages of this many days)
-DAYS_PER_BATCH = 7
+#: messages derived at once: whole days up to about this many (memory ~ 1 GB; fewer, larger
+#: batches cost less per message)
+MESSAGES_PER_BATCH = 1_500_000
 
 
 @dataclass
@@ -81,11 +83,13 @@ def refresh(store: Path, versions: dict[str, int], dtypes: dict[str, dict[str, s
     for d, p in delta.files_at(store / CHATS, versions[CHATS], store):
         files.setdefault(d, []).append(p)
     out: dict[str, list[pa.Table]] = {t: [] for t in deriver.tables}
-    for i in range(0, len(days), DAYS_PER_BATCH):
-        batch = days[i:i + DAYS_PER_BATCH]
-        if progress and len(days) > DAYS_PER_BATCH:
-            print(f"deriving sessions and turns: day {i + 1}-{i + len(batch)} of {len(days)}",
-                  file=sys.stderr, flush=True)
+    batches = _batches(days, files)
+    done = 0
+    for batch in batches:
+        if progress and len(batches) > 1:
+            print(f"deriving sessions and turns: day {done + 1}-{done + len(batch)} of "
+                  f"{len(days)}", file=sys.stderr, flush=True)
+        done += len(batch)
         parts = [_read(store, CHATS, f, list(deriver.columns)) for d in batch
                  for f in files.get(d, [])]
         parts = [p for p in parts if p.num_rows]
@@ -110,6 +114,28 @@ def refresh(store: Path, versions: dict[str, int], dtypes: dict[str, dict[str, s
             delta.create(path, data, overwrite=delta.is_table(path))
             versions[name] = delta.latest_version(path, store)
     return deriver.info
+
+
+def _batches(days: list[str], files: dict[str, list[Path]]) -> list[list[str]]:
+    """Consecutive whole days of about :data:`MESSAGES_PER_BATCH` messages each (the
+    files' row counts from their Parquet footers)."""
+    out: list[list[str]] = [[]]
+    size = 0
+    for d in days:
+        rows = sum(_rows(f) for f in files.get(d, []))
+        if out[-1] and size + rows > MESSAGES_PER_BATCH:
+            out.append([])
+            size = 0
+        out[-1].append(d)
+        size += rows
+    return [b for b in out if b]
+
+
+def _rows(path: Path) -> int:
+    try:
+        return pq.read_metadata(path).num_rows
+    except (OSError, pa.ArrowException):  # damaged: the read names it (one-line error)
+        return 0
 
 
 def _empty_like(path: Path, store: Path) -> pa.Table:

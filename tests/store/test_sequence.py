@@ -75,3 +75,23 @@ def test_seq_is_kept_when_a_later_export_repeats_the_messages(tmp_path, kit):
     stored = store.read(root, "chats")
     keys = stored[["agent", "customer_id", "sent_at", "seq"]]
     assert keys.equals(keys.sort_values(list(keys.columns)))
+
+
+def test_the_ingest_sort_is_pandas_stable_sort():
+    """The batch is sorted by integer codes; the order is that of pandas' stable sort with
+    missing values last (random frames with text, times, numbers and gaps)."""
+    import importlib
+
+    import numpy as np
+
+    ingest = importlib.import_module("csops_lib.store.ingest")
+    rng = np.random.default_rng(1)
+    for _ in range(100):
+        n = 40
+        df = pd.DataFrame({
+            "a": rng.choice(["x", "y", "Z", None, "é", "x "], n),
+            "b": pd.to_datetime(rng.integers(0, 5, n), unit="s").where(rng.random(n) > .2),
+            "c": np.where(rng.random(n) < .2, np.nan, rng.integers(0, 3, n).astype(float)),
+            "d": rng.choice(["q", "w"], n)})
+        want = df.sort_values(list("abcd"), kind="stable", na_position="last").index
+        assert (ingest._sort_order(df, list("abcd")) == want.to_numpy()).all()
