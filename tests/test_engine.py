@@ -177,3 +177,28 @@ def test_build_sessions_from_days_is_build_sessions(demo_store):
     days = engine.read_days(root, None, None, p["concurrency_window_s"])
     pd.testing.assert_frame_equal(day_tables.build_sessions_from_days(days, orders, params=p),
                                   build_sessions(chats, orders, params=p), check_exact=True)
+
+
+def test_the_daily_report_reads_the_day_tables_with_the_same_result(demo_store, monkeypatch):
+    from csops_lib.reports import daily
+
+    fast = daily.load(demo_store["store"], "2026-11-20")
+    with monkeypatch.context() as m:
+        m.setattr(engine, "_usable", lambda *a: False)
+        slow = daily.load(demo_store["store"], "2026-11-20")
+    assert fast.mode == slow.mode == "messages"
+    for name in ("kpis", "sessions", "outreach", "chats_window"):
+        pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name),
+                                      check_exact=True)
+
+
+def test_the_agent_profile_reads_the_day_tables_with_the_same_result(demo_store, monkeypatch):
+    from csops_lib.reports import agent_profile
+
+    fast = agent_profile.load(demo_store["store"], "小美", "2026-W47")
+    with monkeypatch.context() as m:
+        m.setattr(engine, "_usable", lambda *a: False)
+        slow = agent_profile.load(demo_store["store"], "小美", "2026-W47")
+    for name in ("kpis", "sessions", "outcomes", "metrics"):
+        pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name),
+                                      check_exact=True)

@@ -38,11 +38,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from csops_lib import periods, store
+from csops_lib import engine, periods, store
 from csops_lib.metrics import agent_compare, scorecard
 from csops_lib.metrics._common import ratio
 from csops_lib.metrics.attribution import inquiry_outcomes
-from csops_lib.metrics.kpis import agent_kpis
+from csops_lib.metrics.day_tables import build_sessions_from_days
+from csops_lib.metrics.kpis import agent_kpis, agent_kpis_from_days
 from csops_lib.metrics.roster import off_shift
 from csops_lib.metrics.sessions import build_sessions
 from csops_lib.privacy import mask_customer_id
@@ -232,10 +233,19 @@ def load(data_dir: str | Path, agent: str, week: str | None = None, *,
     back = max(7, int(p["after_sales_lookback_days"]))
     orders = store.read(data_dir, "orders", trend_start - dt.timedelta(days=back),
                         period.end + dt.timedelta(days=int(p["followup_days"])))
-    chats = store.read(data_dir, "chats", trend_start, period.end)
-    kpis = agent_kpis(chats, orders, params=p, date_from=trend_start, date_to=period.end)
+    # the per-day tables derived at ingest when the store has them, else the messages; the
+    # period's messages still feed the scorecard's 3-minute rate
+    days = engine.read_days(data_dir, trend_start, period.end, p["concurrency_window_s"])
+    if days is not None:
+        kpis = agent_kpis_from_days(days, orders, params=p, date_from=trend_start,
+                                    date_to=period.end)
+        sessions = build_sessions_from_days(days, orders, params=p)
+        chats = store.read(data_dir, "chats", period.start, period.end)
+    else:
+        chats = store.read(data_dir, "chats", trend_start, period.end)
+        kpis = agent_kpis(chats, orders, params=p, date_from=trend_start, date_to=period.end)
+        sessions = build_sessions(chats, orders, params=p)
     roster = store.read(data_dir, "roster")
-    sessions = build_sessions(chats, orders, params=p)
     sessions["off_shift"] = off_shift(sessions["agent"], sessions["start"],
                                       roster if "agent" in roster.columns else None)
     start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)

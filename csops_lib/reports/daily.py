@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from csops_lib import periods, store
+from csops_lib import engine, periods, store
 from csops_lib.metrics import anomalies, followups
 from csops_lib.metrics.agent_stats import NEEDS_MESSAGES, kpis_from_agent_stats
 from csops_lib.metrics.callbacks import callback_summary
@@ -59,7 +59,8 @@ from csops_lib.metrics.daily_shop import (
     same_weekday_median,
     shop_daily,
 )
-from csops_lib.metrics.kpis import agent_kpis
+from csops_lib.metrics.day_tables import build_sessions_from_days
+from csops_lib.metrics.kpis import agent_kpis, agent_kpis_from_days
 from csops_lib.metrics.sessions import build_sessions, outreach
 from csops_lib.privacy import mask_customer_id
 from csops_lib.reports.sections import Registry, Section
@@ -189,19 +190,31 @@ def load(data_dir: str | Path, date: str | dt.date | None = None, *,
     orders = store.read(data_dir, "orders", lo, win["orders"][1])
     if "order_id" in orders.columns:  # the summation order of `csops kpis` (same rounding)
         orders = orders.sort_values("order_id", kind="stable").reset_index(drop=True)
-    chats = store.read(data_dir, "chats", *win["chats"])
     as_of = pd.Timestamp(p["as_of"]) if p.get("as_of") is not None else store.store_as_of(data_dir)
     kp = dict(p, as_of=as_of) if as_of is not None else dict(p)
-    has_day_chats = (not chats.empty and "sent_at" in chats.columns
-                     and bool((chats["sent_at"].dt.normalize() == day).any()))
+    lo_chase = day - pd.Timedelta(days=max(int(p["followup_days"]) - 1, 0))
+    # the per-day tables derived at ingest when the store has them, else the messages
+    days = engine.read_days(data_dir, *win["chats"], kp["concurrency_window_s"])
+    if days is not None:
+        chats = None
+        has_day_chats = bool((days.max_concurrent["date"] == day).any())
+    else:
+        chats = store.read(data_dir, "chats", *win["chats"])
+        has_day_chats = (not chats.empty and "sent_at" in chats.columns
+                         and bool((chats["sent_at"].dt.normalize() == day).any()))
     empty = pd.DataFrame()
     sessions, out, chats_window = empty, empty, empty
     if has_day_chats and "paid_at" in orders.columns:
         mode = "messages"
-        kpis = agent_kpis(chats, orders, params=kp, date_from=first, date_to=day)
-        sessions = build_sessions(chats, orders, params=kp)
-        lo_chase = day - pd.Timedelta(days=max(int(p["followup_days"]) - 1, 0))
-        chats_window = chats[chats["sent_at"].dt.normalize().between(lo_chase, day)]
+        if days is not None:
+            kpis = agent_kpis_from_days(days, orders, params=kp, date_from=first, date_to=day)
+            sessions = build_sessions_from_days(days, orders, params=kp)
+            chats_window = store.read(data_dir, "chats", lo_chase, day)
+        else:
+            kpis = agent_kpis(chats, orders, params=kp, date_from=first, date_to=day)
+            sessions = build_sessions(chats, orders, params=kp)
+            chats_window = chats[chats["sent_at"].dt.normalize().between(lo_chase, day)]
+        chats_window = chats_window.reset_index(drop=True)
         out = outreach(chats_window) if len(chats_window) else empty
     else:
         stats = store.read(data_dir, "agent_stats", first, day)
