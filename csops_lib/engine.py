@@ -84,7 +84,7 @@ def _frame(t, columns) -> pd.DataFrame:
             out[name] = col.to_numpy(zero_copy_only=False).astype("datetime64[ns]")
         else:
             out[name] = col.to_numpy(zero_copy_only=False)
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, copy=False)  # the arrays as they are: no consolidated copy
 
 
 def read_days(store_dir: str | os.PathLike, date_from, date_to, window_s: float, *,

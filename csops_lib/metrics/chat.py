@@ -231,7 +231,7 @@ def _within_from(turns: pd.DataFrame, p: dict[str, Any], by) -> pd.DataFrame:
     # every group with turns gets a row; only turns in the counted hours count
     counted = hour_in(turns["first_at"], p["sla_hours"])
     within = counted & turns["answered"] & (turns["response_s"] <= p["sla_answer_s"])
-    out = _agg(turns.assign(_c=counted.to_numpy(), _w=within.to_numpy()), by,
+    out = _agg(turns[list(by or [])].assign(_c=counted.to_numpy(), _w=within.to_numpy()), by,
                sla_turns=("_c", "sum"), sla_within=("_w", "sum"))
     out["within_3min_rate"] = ratio(out["sla_within"], out["sla_turns"])
     return out
@@ -253,7 +253,7 @@ def _platform_from(turns: pd.DataFrame, p: dict[str, Any], by) -> pd.DataFrame:
     counted = hour_in(turns["first_at"], p["platform_hours"])
     cap = float(p["platform_cap_s"])
     wait = turns["response_s"].fillna(cap).clip(upper=cap).where(counted, 0.0)
-    out = _agg(turns.assign(_c=counted.to_numpy(), _w=wait.to_numpy()), by,
+    out = _agg(turns[list(by or [])].assign(_c=counted.to_numpy(), _w=wait.to_numpy()), by,
                platform_turns=("_c", "sum"), _wait=("_w", "sum"))
     out["platform_avg_response_s"] = ratio(out["_wait"], out["platform_turns"])
     return out.drop(columns="_wait")
@@ -315,7 +315,7 @@ def _quantile_sorted(v: np.ndarray, starts: np.ndarray, n: np.ndarray, q: float)
 
 
 def _quantiles_from(turns: pd.DataFrame, by) -> pd.DataFrame:
-    ans = turns[turns["answered"].to_numpy()]
+    ans = turns.loc[turns["answered"].to_numpy(), [*list(by or []), "response_s"]]
     out = _agg(ans, by, _n=("response_s", "size")).drop(columns="_n")
     values = ans["response_s"].to_numpy(dtype=np.float64)
     if list(by or []):

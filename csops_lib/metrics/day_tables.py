@@ -174,12 +174,12 @@ def assemble(sessions: pd.DataFrame, turns: pd.DataFrame, agents: pd.DataFrame,
         "answered_at": answered_at,
         "response_s": seconds(pd.Series(answered_at - first_at)).to_numpy(),
         "auto_first": turns["auto_first"].to_numpy(bool)[order],
-    })
+    }, copy=False)
     index = pd.RangeIndex(len(sessions), name="sid")
     core = pd.DataFrame({c: (pd.Series(text[c], dtype=object, index=index) if c in text
                              else sessions[c].to_numpy("datetime64[ns]")
                              if c in ("date", "start", "end") else sessions[c].to_numpy())
-                         for c in CORE_COLUMNS if c != "customer_id"}, index=index)
+                         for c in CORE_COLUMNS if c != "customer_id"}, index=index, copy=False)
     # customers stay a categorical (one string per customer, not per row): joins use its codes
     core.insert(CORE_COLUMNS.index("customer_id"), "customer_id",
                 pd.Categorical.from_codes(codes, cats))

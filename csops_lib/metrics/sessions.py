@@ -431,7 +431,7 @@ def _session_finish(core: pd.DataFrame, turns: pd.DataFrame, orders: pd.DataFram
     by sid, in sid order) and their turns: the columns that depend on parameters.
     ``as_text=False``: text columns stay object arrays (same values; for internal use);
     ``keyed``: customer ids are shared codes with the orders' (``_common.shared_codes``)."""
-    sess = core.copy()
+    sess = core.copy(deep=False)  # new columns only: the caller's frame is not changed
     slow = (turns["response_s"] > p["slow_gap_s"]).to_numpy()
     sess["slow_responses"] = np.bincount(turns["sid"].to_numpy()[slow],
                                          minlength=len(sess)).astype(np.int64)
@@ -458,7 +458,7 @@ def _session_finish(core: pd.DataFrame, turns: pd.DataFrame, orders: pd.DataFram
             "avg_response_s", "slow_responses", "is_slow", "max_wait_s", "is_long",
             "auto_first_turns", "window_end"]
     if not as_text:
-        return sess[cols].copy()
+        return sess[cols]
     return texts(sess[cols].copy(), ["agent", "customer_id", "store", "category",
                                       "category_source"])
 
