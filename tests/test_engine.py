@@ -202,3 +202,14 @@ def test_the_agent_profile_reads_the_day_tables_with_the_same_result(demo_store,
     for name in ("kpis", "sessions", "outcomes", "metrics"):
         pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name),
                                       check_exact=True)
+
+
+def test_a_damaged_day_table_file_is_one_line_naming_it(demo_store, tmp_path):
+    root = tmp_path / "store"
+    shutil.copytree(demo_store["store"], root)
+    victim = sorted((root / "day_sessions").rglob("*.parquet"))[3]
+    victim.write_bytes(b"not parquet at all")
+    with pytest.raises(store.StoreError) as err:
+        engine.kpis_from_store(root)
+    message = str(err.value)
+    assert str(victim) in message and "damaged" in message and "\n" not in message
