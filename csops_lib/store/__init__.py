@@ -29,6 +29,12 @@ Guarantees (tests in ``tests/store/``):
   back to entry N (recorded as a new entry; nothing is deleted).
 * **damage is one clear error** naming the file (a damaged data file, a damaged Delta log
   or ingest-log line) and the repair (``csops history --restore N``, or re-ingesting).
+* **messages keep the export's order**: chats get a ``seq`` (ingest · file · row) and each
+  day's chats are stored in (agent, customer, sent_at, seq) order, so two messages of one
+  second keep the order the export gave them (:data:`delta.SEQ`).
+* **tables derived from the chats** (per-day sessions, turns, agent-days) are kept up to date
+  in the same recorded change when the caller hands in a deriver
+  (:mod:`csops_lib.store.derived`; ``csops ingest`` does, see :mod:`csops_lib.engine`).
 * **the old layout** (``<table>/date=YYYY-MM-DD/part.parquet``, ``_ingest_log.jsonl``) is
   converted by ``csops migrate`` or by the next ingest, every row kept; readers refuse an
   unconverted store with a one-line message (they never write).
