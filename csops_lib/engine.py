@@ -28,6 +28,7 @@ from csops_lib import store
 from csops_lib.metrics import day_tables, kpis
 from csops_lib.metrics.chat import max_concurrent
 from csops_lib.settings.shop import resolve_params
+from csops_lib.store import derived
 from csops_lib.store.derived import Deriver
 
 VIEWS = ("date,agent", "store,date")
@@ -60,9 +61,8 @@ def _usable(state: dict[str, Any] | None, store_dir: Path) -> bool:
     """The recorded derived tables are this code's (any window), and the chats they were
     derived from are still there (deleting ``<store>/chats/`` drops them too)."""
     info = (state or {}).get("derived") or {}
-    versions = (state or {}).get("versions", {})
-    return info.get("version") == day_tables.DERIVE_VERSION and all(
-        t in versions and (store_dir / t).is_dir() for t in ("chats", *day_tables.TABLES))
+    return info.get("version") == day_tables.DERIVE_VERSION and derived.recorded(
+        state, ("chats", *day_tables.TABLES), store_dir)
 
 
 def _frame(t, columns) -> pd.DataFrame:

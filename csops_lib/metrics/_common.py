@@ -110,11 +110,11 @@ def texts(df: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
     return df
 
 
-def shared_codes(*keys: pd.Series) -> list[np.ndarray]:
+def shared_codes(*keys: pd.Series, clean: bool = True) -> list[np.ndarray]:
     """The text ids of several columns as one set of float codes (equal ids, equal codes;
     missing → NaN), so joins between them compare numbers instead of strings. Each column is
-    cleaned by :func:`key_text` first."""
-    cleaned = [key_text(k).to_numpy(dtype=object) for k in keys]
+    cleaned by :func:`key_text` first (``clean=False``: compared as they are)."""
+    cleaned = [(key_text(k) if clean else pd.Series(k)).to_numpy(dtype=object) for k in keys]
     codes, _ = pd.factorize(np.concatenate(cleaned) if cleaned else np.array([], object),
                             use_na_sentinel=True)
     out, start = [], 0
@@ -142,11 +142,8 @@ def asof_times(left_key: pd.Series, left_t: np.ndarray, right_key: pd.Series,
     lt = np.asarray(left_t, dtype="datetime64[ns]").view(np.int64)
     rt = np.asarray(right_t, dtype="datetime64[ns]").view(np.int64)
     nat = np.iinfo(np.int64).min
-    kt = (lambda s: s) if keyed else key_text
-    codes, _ = pd.factorize(pd.concat([kt(pd.Series(left_key).reset_index(drop=True)),
-                                       kt(pd.Series(right_key).reset_index(drop=True))],
-                                      ignore_index=True), use_na_sentinel=True)
-    lk, rk = codes[:len(lt)].astype(np.int64), codes[len(lt):].astype(np.int64)
+    lk, rk = (np.nan_to_num(c, nan=-1).astype(np.int64)
+              for c in shared_codes(left_key, right_key, clean=not keyed))
     out = np.full(len(lt), nat, dtype=np.int64)
     r_ok = (rk >= 0) & (rt != nat)
     l_ok = (lk >= 0) & (lt != nat)

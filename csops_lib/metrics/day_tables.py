@@ -33,6 +33,7 @@ from csops_lib.metrics._common import params_of, seconds, texts
 from csops_lib.metrics.chat import _max_concurrent_from
 from csops_lib.metrics.sessions import (
     CORE_COLUMNS,
+    _from_codes,
     _messages,
     _session_core,
     _session_finish,
@@ -212,10 +213,7 @@ def _objects(s: pd.Series) -> np.ndarray:
     """An object array of ``str`` / NaN from a text or categorical column (a categorical's
     values are made once per category, not once per row)."""
     if isinstance(s.dtype, pd.CategoricalDtype):
-        ext = np.empty(len(s.cat.categories) + 1, dtype=object)
-        ext[:-1] = np.asarray(s.cat.categories, dtype=object)
-        ext[-1] = np.nan
-        return ext[s.cat.codes.to_numpy()]
+        return _from_codes(s.cat.codes.to_numpy(), np.asarray(s.cat.categories, dtype=object))
     out = s.to_numpy(dtype=object)
     return np.where(pd.isna(out), np.nan, out).astype(object)
 

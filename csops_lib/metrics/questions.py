@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from csops_lib.loaders.values import on_distinct
 from csops_lib.privacy import mask_text, order_pii, pii_set
 
 __all__ = ["STOP_WORDS", "SHOP_WORDS", "frequent_questions", "keywords", "mask_text",
@@ -118,28 +119,19 @@ def _customer_texts(messages: pd.DataFrame) -> pd.DataFrame:
                              "customer_id": pd.Series(dtype=object)})
     m = messages
     if "sender" in m.columns:
-        m = m[_on_distinct(m["sender"], lambda u: u.astype("string").str.strip().str.lower()
-                           .eq("customer").fillna(False).astype(bool), False)]
-    text = _on_distinct(m["text"], lambda u: u.astype("string").str.strip().astype(object),
-                        pd.NA)
-    keep = ~pd.isna(text) & (text != "")
+        is_customer = on_distinct(lambda u: u.astype("string").str.strip().str.lower()
+                                  .eq("customer").fillna(False).astype(bool), m["sender"])
+        m = m[is_customer.to_numpy(dtype=bool)]
+    text = on_distinct(lambda u: u.astype("string").str.strip().astype(object),
+                       m["text"]).to_numpy(dtype=object)
+    keep = ~pd.isna(text)
+    keep[keep] = text[keep] != ""
     if "customer_id" in m.columns:
-        cust = _on_distinct(m["customer_id"], lambda u: u.astype("string").astype(object),
-                            pd.NA)
+        cust = on_distinct(lambda u: u.astype("string").astype(object),
+                           m["customer_id"]).to_numpy(dtype=object)
     else:
         cust = np.full(len(m), pd.NA, dtype=object)
     return pd.DataFrame({"text": text[keep], "customer_id": cust[keep]})
-
-
-def _on_distinct(values: pd.Series, func, missing) -> np.ndarray:
-    """``func`` (Series → Series, value by value) applied to the distinct values of
-    ``values`` only, spread back as a numpy array; ``missing`` where a value is missing."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    done = func(pd.Series(np.asarray(uniques, dtype=object), dtype=object)).to_numpy()
-    out = np.empty(len(done) + 1, dtype=done.dtype if done.dtype != object else object)
-    out[:-1] = done
-    out[-1] = missing
-    return out[codes]
 
 
 def _with_keywords(messages: pd.DataFrame, stop_words, pii: frozenset[str]) -> pd.DataFrame:

@@ -46,11 +46,15 @@ class Deriver:
 
 def valid(state: dict[str, Any] | None, deriver: Deriver, store: Path | None = None) -> bool:
     """The derived tables of the recorded ``state`` are those ``deriver`` would write."""
-    if not state or state.get("derived") != deriver.info:
-        return False
-    versions = state.get("versions", {})
+    return bool(state) and state.get("derived") == deriver.info \
+        and recorded(state, deriver.tables, store)
+
+
+def recorded(state: dict[str, Any] | None, tables, store: Path | None = None) -> bool:
+    """Every table of ``tables`` is in the recorded ``state`` (and its folder in ``store``)."""
+    versions = (state or {}).get("versions", {})
     return all(t in versions and (store is None or (Path(store) / t).is_dir())
-               for t in deriver.tables)
+               for t in tables)
 
 
 def _chat_days(store: Path, version: int) -> list[str]:
