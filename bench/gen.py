@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 
 from csops_lib import demo, engine
+from csops_lib.metrics import day_tables
 
 BENCH_DIR = Path(__file__).resolve().parent
 DATA_DIR = BENCH_DIR / "data"
@@ -79,8 +80,8 @@ def generate_store(folder: Path, *, copies: int, weeks: int = 8, seed: int = 1,
     rows = {name: t.num_rows for name, t in tables.items()}
     engine.create_store(tmp, tables, note=f"bench: {copies} demo shop(s) x {weeks} weeks")
     del tables
-    meta = {"version": GEN_VERSION, "copies": copies, "weeks": weeks, "seed": seed, "end": end,
-            "rows": rows, "seconds": round(time.monotonic() - started, 1)}
+    meta = {"version": GEN_VERSION, "derive": day_tables.DERIVE_VERSION, "copies": copies,
+            "weeks": weeks, "seed": seed, "end": end, "rows": rows, "seconds": round(time.monotonic() - started, 1)}
     (tmp / META).write_text(json.dumps(meta, indent=1))
     if folder.exists():
         shutil.rmtree(folder)
@@ -98,7 +99,8 @@ def ensure_store(folder: Path, *, copies: int, weeks: int = 8, seed: int = 1, en
     """The cached store's meta, generating it first when missing or made with other
     parameters."""
     meta = read_meta(folder)
-    want = {"version": GEN_VERSION, "copies": copies, "weeks": weeks, "seed": seed, "end": end}
+    want = {"version": GEN_VERSION, "derive": day_tables.DERIVE_VERSION, "copies": copies,
+            "weeks": weeks, "seed": seed, "end": end}
     if meta is not None and all(meta.get(k) == v for k, v in want.items()):
         return meta
     if progress:

@@ -42,7 +42,8 @@ def deriver(params: dict[str, Any] | None = None) -> Deriver:
     window = float(resolve_params(params)["concurrency_window_s"])
     return Deriver(derive=lambda chats: day_tables.derive(chats, window),
                    tables=day_tables.TABLES, columns=day_tables.CHAT_COLUMNS,
-                   info={"version": day_tables.DERIVE_VERSION, "window_s": window})
+                   info={"version": day_tables.DERIVE_VERSION, "window_s": window},
+                   keys=day_tables.KEY_COLUMNS)
 
 
 def ingest(paths, store_dir: str | os.PathLike = "data/store", table: str | None = None, *,
@@ -62,7 +63,7 @@ def _usable(state: dict[str, Any] | None, store_dir: Path) -> bool:
     derived from are still there (deleting ``<store>/chats/`` drops them too)."""
     info = (state or {}).get("derived") or {}
     return info.get("version") == day_tables.DERIVE_VERSION and derived.recorded(
-        state, ("chats", *day_tables.TABLES), store_dir)
+        state, ("chats", *day_tables.TABLES, derived.KEYS), store_dir)
 
 
 def _frame(t, columns) -> pd.DataFrame:
@@ -108,7 +109,10 @@ def read_days(store_dir: str | os.PathLike, date_from, date_to, window_s: float,
         return pd.concat([p for p in parts if len(p)], ignore_index=True) if parts \
             else pd.DataFrame(columns=list(MESSAGE_COLUMNS))
 
-    days = day_tables.assemble(sessions, turns, agents)
+    wanted = {c: sessions[c].to_numpy() for c in day_tables.KEY_COLUMNS}
+    wanted["agent"] = np.r_[wanted["agent"], agents["agent"].to_numpy()]
+    keys = derived.key_texts(root, at["versions"][derived.KEYS], wanted)
+    days = day_tables.assemble(sessions, turns, agents, keys=keys)
     if float(at["derived"].get("window_s", np.nan)) != float(window_s):
         chats = store.read(root, "chats", date_from, date_to, columns=list(MESSAGE_COLUMNS),
                            at=at)

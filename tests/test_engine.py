@@ -3,6 +3,7 @@ those computed from the messages, they follow every ingest, and the store falls 
 messages whenever they cannot be trusted."""
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -10,6 +11,7 @@ from csops_lib import engine, store
 from csops_lib.metrics import day_tables, kpis
 from csops_lib.reports.kpis import run_kpis
 from csops_lib.settings.shop import resolve_params
+from csops_lib.store import derived
 
 HEADER = "sent_at,agent,customer_id,sender,text\n"
 ORDERS = "订单编号,买家会员名,买家实际支付金额,订单创建时间,订单付款时间,宝贝总数量\n"
@@ -79,8 +81,19 @@ def test_a_payment_during_a_session_reads_that_sessions_messages(tmp_path, monke
 
 
 def _stored_days(root) -> dict[str, pd.DataFrame]:
-    return {t: store.read(root, t).drop(columns="day", errors="ignore")
-            .reset_index(drop=True) for t in day_tables.TABLES}
+    """The stored day tables with their ids turned back into texts by the key table."""
+    got = {t: store.read(root, t).drop(columns="day", errors="ignore")
+           .reset_index(drop=True) for t in day_tables.TABLES}
+    keys = store.read(root, derived.KEYS)
+    for frame in got.values():
+        for col in day_tables.KEY_COLUMNS:
+            if col in frame.columns:
+                assert frame[col].dtype == np.int32  # ids, not text
+                k = keys[keys["kind"] == col]
+                text = dict(zip(k["id"], k["text"], strict=True))
+                assert len(text) == len(set(text.values()))  # one id per text
+                frame[col] = [text.get(i, np.nan) for i in frame[col]]
+    return got
 
 
 def test_each_ingest_re_derives_only_what_changed_and_equals_a_fresh_derivation(

@@ -89,6 +89,15 @@ def seconds(delta: pd.Series) -> pd.Series:
     return delta.dt.total_seconds().astype("float64")
 
 
+def seconds_of(delta: np.ndarray) -> np.ndarray:
+    """:func:`seconds` of a ``timedelta64[ns]`` array, computed as pandas does it (ns / 10⁹,
+    NaT → NaN) without a Series."""
+    ns = np.asarray(delta, dtype="timedelta64[ns]")
+    out = ns.view(np.int64) / 1_000_000_000
+    out[np.isnat(ns)] = np.nan
+    return out
+
+
 def empty_like(columns: dict[str, str]) -> pd.DataFrame:
     """An empty frame with the given column → dtype mapping."""
     return pd.DataFrame({c: pd.Series(dtype=d) for c, d in columns.items()})

@@ -13,7 +13,11 @@ beside ``chats`` (written at ingest, in the same recorded change; see
 * ``day_turns``: one row per turn (``sno``, ``turn_no``, first / last customer message,
   customer messages, the answer's time, auto first);
 * ``day_agents``: one row per agent-day with a message: ``max_concurrent`` for the window
-  ``window_s`` it was computed with, and ``last_at`` (the agent-day's last message).
+  ``window_s`` it was computed with, ``last_at`` (the agent-day's last message) and the
+  median / p90 of its turns' response times (parameter-free, so computed once here).
+
+The store keeps the text columns :data:`KEY_COLUMNS` as integer ids into its key table
+(:mod:`csops_lib.store.derived`); :func:`assemble` takes the texts of the ids it reads.
 
 :func:`assemble` reads them back into :class:`Days`, the same sessions (core columns), turns
 and max_concurrent the message path computes, in an order that gives identical results (see
@@ -29,8 +33,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from csops_lib.metrics._common import params_of, seconds, texts
-from csops_lib.metrics.chat import _max_concurrent_from
+from csops_lib.metrics._common import params_of, seconds_of, texts
+from csops_lib.metrics.chat import _max_concurrent_from, _quantiles_from
 from csops_lib.metrics.sessions import (
     CORE_COLUMNS,
     _from_codes,
@@ -43,7 +47,7 @@ from csops_lib.metrics.sessions import (
 
 #: bump when a derived column's definition changes: stores derived by another version are
 #: re-derived by the next ingest and read from messages until then
-DERIVE_VERSION = 1
+DERIVE_VERSION = 2
 SESSIONS, TURNS, AGENTS = "day_sessions", "day_turns", "day_agents"
 TABLES = (SESSIONS, TURNS, AGENTS)
 #: the chat columns the derivation reads
@@ -51,7 +55,11 @@ CHAT_COLUMNS = ("sent_at", "agent", "customer_id", "sender", "store", "category"
                 "agreed_to_buy", "seq")
 TURN_COLUMNS = ["date", "sno", "turn_no", "first_at", "last_customer_at", "n_customer",
                 "answered_at", "auto_first"]
-AGENT_COLUMNS = ["date", "agent", "max_concurrent", "last_at", "window_s"]
+AGENT_COLUMNS = ["date", "agent", "max_concurrent", "last_at", "window_s", "response_p50_s",
+                 "response_p90_s"]
+#: text columns the store keeps as integer ids (its key table has their texts)
+KEY_COLUMNS = ("agent", "customer_id", "store", "log_category")
+QUANTILE_COLUMNS = ["response_p50_s", "response_p90_s"]
 #: what :func:`assemble` reads of each table
 READ_COLUMNS = {SESSIONS: ["sno", *CORE_COLUMNS], TURNS: TURN_COLUMNS, AGENTS: AGENT_COLUMNS}
 
@@ -92,6 +100,8 @@ def derive(chats: pd.DataFrame, window_s: float) -> dict[str, pd.DataFrame]:
     last = m.groupby(["date", "agent"], sort=True)["sent_at"].max().rename("last_at")
     agents = mc.merge(last.reset_index(), on=["date", "agent"], how="left")
     agents["window_s"] = float(window_s)
+    q = _quantiles_from(turns[["date", "agent", "answered", "response_s"]], ["date", "agent"])
+    agents = agents.merge(q, on=["date", "agent"], how="left")
     agents = texts(agents[AGENT_COLUMNS], ["agent"])
     return {SESSIONS: sessions, TURNS: t, AGENTS: agents}
 
@@ -108,7 +118,9 @@ class Days:
     ``max_concurrent``: date, agent, max_concurrent (every agent-day with a message);
     ``last_at``: the latest message time (the data cut-off of the chats);
     ``messages``: a function giving (sid, sent_at) of the session messages of an array of
-    sids (exact "latest message before paid_at" in attribution), or None.
+    sids (exact "latest message before paid_at" in attribution), or None;
+    ``quantiles``: date, agent, response_p50_s, response_p90_s of every agent-day with a
+    message (stored at ingest), or None (computed from ``turns``).
     """
 
     sessions: pd.DataFrame
@@ -116,6 +128,7 @@ class Days:
     max_concurrent: pd.DataFrame
     last_at: pd.Timestamp
     messages: Callable[[np.ndarray], pd.DataFrame] | pd.DataFrame | None = None
+    quantiles: pd.DataFrame | None = None
 
 
 def from_messages(chats: pd.DataFrame, window_s: float) -> Days:
@@ -131,8 +144,13 @@ def from_messages(chats: pd.DataFrame, window_s: float) -> Days:
 
 
 def assemble(sessions: pd.DataFrame, turns: pd.DataFrame, agents: pd.DataFrame,
-             messages=None) -> Days:
+             messages=None, keys: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
+             ) -> Days:
     """:class:`Days` from stored ``day_sessions`` / ``day_turns`` / ``day_agents`` rows.
+
+    ``keys``: the store's layout, where the :data:`KEY_COLUMNS` are integer ids (−1 =
+    missing); per column ``(code, texts)``: the texts of the ids used and each id's
+    position among them (``texts[code[id]]``).
 
     Sessions are numbered in (date, sno) order, i.e. (day, agent, customer); the message
     path numbers them (agent, customer, day). Every result is the same: per agent-day
@@ -140,8 +158,11 @@ def assemble(sessions: pd.DataFrame, turns: pd.DataFrame, agents: pd.DataFrame,
     same order; per-row results do not depend on order; and ties between sessions in
     attribution (same customer, same start) are within one day, where both orders agree.
     """
-    sessions = sessions.sort_values(["date", "sno"], kind="stable").reset_index(drop=True)
+    keys = keys or {}
     day_ns = sessions["date"].to_numpy("datetime64[ns]").view(np.int64)
+    if not _in_order(day_ns, sessions["sno"].to_numpy(np.int64)):
+        sessions = sessions.sort_values(["date", "sno"], kind="stable").reset_index(drop=True)
+        day_ns = sessions["date"].to_numpy("datetime64[ns]").view(np.int64)
     t_day = turns["date"].to_numpy("datetime64[ns]").view(np.int64)
     # the sid of a turn: the row of its (date, sno) among the sessions
     days, first = np.unique(day_ns, return_index=True)
@@ -154,15 +175,8 @@ def assemble(sessions: pd.DataFrame, turns: pd.DataFrame, agents: pd.DataFrame,
     sid = first[pos] + turns["sno"].to_numpy(np.int64) if len(t_day) else \
         np.zeros(0, dtype=np.int64)
     turn_no = turns["turn_no"].to_numpy(np.int64)
-    order = np.lexsort((turn_no, sid))
-    if bool((order[1:] > order[:-1]).all()):  # stored in (date, sno, turn_no) order already
-        order = slice(None)
+    order = slice(None) if _in_order(sid, turn_no) else np.lexsort((turn_no, sid))
     sid = sid[order]
-    text = {c: _objects(sessions[c]) for c in ("agent", "store", "log_category")}
-    cust = sessions["customer_id"]
-    if not isinstance(cust.dtype, pd.CategoricalDtype):
-        cust = cust.astype("category")
-    codes, cats = cust.cat.codes.to_numpy(), cust.cat.categories
     answered_at = turns["answered_at"].to_numpy("datetime64[ns]")[order]
     first_at = turns["first_at"].to_numpy("datetime64[ns]")[order]
     t = pd.DataFrame({
@@ -173,25 +187,61 @@ def assemble(sessions: pd.DataFrame, turns: pd.DataFrame, agents: pd.DataFrame,
         "n_customer": turns["n_customer"].to_numpy(np.int64)[order],
         "answered": ~np.isnat(answered_at),
         "answered_at": answered_at,
-        "response_s": seconds(pd.Series(answered_at - first_at)).to_numpy(),
+        "response_s": seconds_of(answered_at - first_at),
         "auto_first": turns["auto_first"].to_numpy(bool)[order],
     }, copy=False)
     index = pd.RangeIndex(len(sessions), name="sid")
+    text = {c: _decode(sessions[c], keys.get(c)) for c in ("agent", "store", "log_category")}
     core = pd.DataFrame({c: (pd.Series(text[c], dtype=object, index=index) if c in text
                              else sessions[c].to_numpy("datetime64[ns]")
                              if c in ("date", "start", "end") else sessions[c].to_numpy())
                          for c in CORE_COLUMNS if c != "customer_id"}, index=index, copy=False)
     # customers stay a categorical (one string per customer, not per row): joins use its codes
     core.insert(CORE_COLUMNS.index("customer_id"), "customer_id",
-                pd.Categorical.from_codes(codes, cats))
-    mc = agents[["date", "agent", "max_concurrent"]].copy()
-    mc["date"] = mc["date"].to_numpy("datetime64[ns]")
-    mc["agent"] = pd.Series(_objects(mc["agent"]), dtype=object, index=mc.index)
-    mc["max_concurrent"] = mc["max_concurrent"].to_numpy(np.int64)
-    mc = mc.sort_values(["date", "agent"], kind="stable").reset_index(drop=True)
-    mc.columns = mc.columns.astype(object)
+                _categorical(sessions["customer_id"], keys.get("customer_id")))
+    a = pd.DataFrame({"date": agents["date"].to_numpy("datetime64[ns]"),
+                      "agent": _decode(agents["agent"], keys.get("agent"))})
+    for col in ("max_concurrent", *QUANTILE_COLUMNS):
+        if col in agents.columns:
+            a[col] = agents[col].to_numpy(np.int64 if col == "max_concurrent" else np.float64)
+    a = a.sort_values(["date", "agent"], kind="stable").reset_index(drop=True)
+    a.columns = a.columns.astype(object)
+    mc = a[["date", "agent", "max_concurrent"]]
+    quantiles = a[["date", "agent", *QUANTILE_COLUMNS]] \
+        if all(c in a.columns for c in QUANTILE_COLUMNS) else None
     last = pd.Timestamp(agents["last_at"].max()) if len(agents) else pd.NaT
-    return Days(core, t, mc, last, messages)
+    return Days(core, t, mc, last, messages, quantiles)
+
+
+def _in_order(major: np.ndarray, minor: np.ndarray) -> bool:
+    """Rows strictly increasing in (major, minor)."""
+    if len(major) < 2:
+        return True
+    dm = np.diff(major)
+    return bool(((dm > 0) | ((dm == 0) & (np.diff(minor) > 0))).all())
+
+
+def _codes(col: pd.Series, key: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Positions in ``key``'s texts of a column of ids (−1: missing)."""
+    code, _ = key
+    ids = col.to_numpy(np.int64)
+    return np.where(ids >= 0, code[np.maximum(ids, 0)], -1) if len(code) \
+        else np.full(len(ids), -1, dtype=np.int64)
+
+
+def _decode(col: pd.Series, key: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+    """Object array of ``str`` / NaN: a text column, or ids with their texts (``key``)."""
+    if key is None:
+        return _objects(col)
+    return _from_codes(_codes(col, key), key[1])
+
+
+def _categorical(col: pd.Series, key: tuple[np.ndarray, np.ndarray] | None) -> pd.Categorical:
+    """A categorical with the values of a text column, or of ids with their texts."""
+    if key is None:
+        return col.array if isinstance(col.dtype, pd.CategoricalDtype) \
+            else col.astype("category").array
+    return pd.Categorical.from_codes(_codes(col, key), pd.Index(key[1], dtype=object))
 
 
 def session_messages(chats: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:

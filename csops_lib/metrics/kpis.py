@@ -236,7 +236,8 @@ def _agent_kpis(days: day_tables.Days, orders: pd.DataFrame, refunds: pd.DataFra
     turn_parts = [
         by_day(_within_from(tg, p, gk), ["within_3min_rate"]),
         by_day(_platform_from(tg, p, gk), ["platform_avg_response_s"]),
-        by_day(_quantiles_from(tg, gk), ["response_p50_s", "response_p90_s"]),
+        (by_day(_quantiles_from(tg, gk), day_tables.QUANTILE_COLUMNS)
+         if days.quantiles is None else days.quantiles.set_index(key)),
         by_day(_auto_first_from(tg, gk), ["auto_first_share"]),
         by_day(_aqr_from(sg, gk), ["answer_question_ratio"]),
     ]

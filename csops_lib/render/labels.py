@@ -34,7 +34,9 @@ class LabelError(KeyError):
 @lru_cache(maxsize=1)
 def catalog() -> dict[str, dict[str, tuple[str, str]]]:
     """``{"labels": {key: (zh, en)}, "definitions": {key: (zh, en)}}`` from labels.yaml."""
-    data = yaml.safe_load(CATALOG.read_text(encoding="utf-8")) or {}
+    # libyaml's safe loader when built in (same result, ~10× faster: every command loads this)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data = yaml.load(CATALOG.read_text(encoding="utf-8"), Loader=loader) or {}
     out = {}
     for part in ("labels", "definitions"):
         entries = data.get(part) or {}

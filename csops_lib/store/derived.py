@@ -10,6 +10,12 @@ their versions with the others and ``derived`` = the deriver's :attr:`Deriver.in
 trust the derived tables only when that record equals the info of the code reading them
 (otherwise they compute from the messages); the next ingest with a deriver whose info differs
 re-derives every day.
+
+Text columns named in :attr:`Deriver.keys` (agent, customer, store, category) are stored as
+integer ids (``int32``, −1 = missing) into one lookup table, ``day_keys`` (kind = the column's
+name, id, text), assigned here at ingest: a text keeps its id for good (new texts get the next
+ids; a full re-derivation numbers them anew). Readers join numbers, not strings, and turn ids
+back into text only for the rows they show (:func:`key_texts`).
 """
 from __future__ import annotations
 
@@ -19,14 +25,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from csops_lib.store import delta
+from csops_lib.store.catalog import StoreError
 from csops_lib.store.read import _read, _to_pandas
 
 CHATS = "chats"
+#: the lookup table of the ids of :attr:`Deriver.keys` columns
+KEYS = "day_keys"
 #: messages derived at once: whole days up to about this many (memory ~ 1 GB; fewer, larger
 #: batches cost less per message)
 MESSAGES_PER_BATCH = 1_500_000
@@ -42,12 +53,105 @@ class Deriver:
     tables: tuple[str, ...]
     columns: tuple[str, ...]
     info: dict[str, Any] = field(default_factory=dict)
+    #: text columns of the derived tables stored as integer ids into :data:`KEYS`
+    keys: tuple[str, ...] = ()
+
+    @property
+    def stored(self) -> tuple[str, ...]:
+        """The tables this deriver keeps (the key table included when it has keys)."""
+        return (*self.tables, KEYS) if self.keys else self.tables
+
+
+class Keys:
+    """The ids of the texts of each key column: loaded from :data:`KEYS`, extended as
+    frames are encoded, written back when new texts came."""
+
+    def __init__(self, known: dict[str, pd.Index] | None = None):
+        self.known = dict(known or {})
+        self.changed = False
+
+    @classmethod
+    def load(cls, store: Path, version: int) -> Keys:
+        t = _key_table(store, version)
+        kinds = pc.unique(t.column("kind")).to_pylist()
+        return cls({k: pd.Index(_texts_of(t, k), dtype=object) for k in kinds})
+
+    def encode(self, frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+        """``frame`` with its ``columns`` as int32 ids (missing → −1), new texts numbered."""
+        out = {}
+        for col in columns:
+            if col not in frame.columns:
+                continue
+            codes, uniq = pd.factorize(frame[col], use_na_sentinel=True)
+            uniq = pd.Index(np.asarray(uniq, dtype=object), dtype=object)
+            have = self.known.get(col, pd.Index([], dtype=object))
+            ids = have.get_indexer(uniq)
+            new = ids < 0
+            if new.any():
+                ids[new] = len(have) + np.arange(int(new.sum()))
+                self.known[col] = have.append(uniq[new])
+                self.changed = True
+            out[col] = np.where(codes >= 0, np.r_[ids, -1][codes], -1).astype(np.int32)
+        return frame.assign(**out)
+
+    def table(self) -> pa.Table:
+        kinds = sorted(self.known)
+        texts = [np.asarray(self.known[k], dtype=object) for k in kinds]
+        return pa.table({
+            "kind": pa.array(np.repeat(np.asarray(kinds, dtype=object),
+                                       [len(t) for t in texts]), pa.large_string()),
+            "id": pa.array(np.concatenate([np.arange(len(t), dtype=np.int32) for t in texts])
+                           if texts else np.zeros(0, np.int32), pa.int32()),
+            "text": pa.array(np.concatenate(texts) if texts else np.zeros(0, object),
+                             pa.large_string()),
+            delta.DAY: pa.array([delta.UNDATED] * sum(len(t) for t in texts), pa.string()),
+        })
+
+
+def key_texts(store: Path, version: int, wanted: dict[str, np.ndarray]
+              ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """For each kind of ``wanted`` (kind → an int array of ids, −1 = missing), read from
+    :data:`KEYS` at ``version``: ``(code, texts)``, the texts of the ids used (in id order)
+    and, indexed by id, each id's position among them (−1: not used); so the values of
+    ``ids`` are ``texts[code[ids]]`` (an id −1 is missing)."""
+    t = _key_table(store, version)
+    out = {}
+    for name, ids in wanted.items():
+        texts = _texts_of(t, name)
+        ids = np.asarray(ids, dtype=np.int64)
+        ids = ids[ids >= 0]
+        if len(ids) and int(ids.max()) >= len(texts):
+            raise StoreError(f"{store / KEYS}: id {int(ids.max())} of {name} is not in the "
+                             f"key table (`csops ingest` of any export re-derives the tables)")
+        seen = np.zeros(len(texts), dtype=bool)
+        seen[ids] = True  # a flag per id: linear, no sort or hash of the ids
+        used = np.flatnonzero(seen)
+        code = np.full(len(texts), -1, dtype=np.int64)
+        code[used] = np.arange(len(used))
+        out[name] = (code, texts[used])
+    return out
+
+
+def _key_table(store: Path, version: int) -> pa.Table:
+    parts = [_read(store, KEYS, p, ["kind", "id", "text"])
+             for _, p in delta.files_at(store / KEYS, version, store)]
+    return pa.concat_tables(parts) if parts else pa.table(
+        {"kind": pa.array([], pa.large_string()), "id": pa.array([], pa.int32()),
+         "text": pa.array([], pa.large_string())})
+
+
+def _texts_of(t: pa.Table, kind: str) -> np.ndarray:
+    """The texts of one kind, indexed by id (object array)."""
+    part = t.filter(pc.equal(t.column("kind"), kind))
+    texts = np.empty(part.num_rows, dtype=object)
+    texts[part.column("id").to_numpy()] = part.column("text").to_numpy(zero_copy_only=False)
+    return texts
 
 
 def valid(state: dict[str, Any] | None, deriver: Deriver, store: Path | None = None) -> bool:
     """The derived tables of the recorded ``state`` are those ``deriver`` would write."""
     return bool(state) and state.get("derived") == deriver.info \
-        and recorded(state, deriver.tables, store)
+        and recorded(state, deriver.stored, store)
 
 
 def recorded(state: dict[str, Any] | None, tables, store: Path | None = None) -> bool:
@@ -87,6 +191,11 @@ def refresh(store: Path, versions: dict[str, int], dtypes: dict[str, dict[str, s
     for d, p in delta.files_at(store / CHATS, versions[CHATS], store):
         files.setdefault(d, []).append(p)
     out: dict[str, list[pa.Table]] = {t: [] for t in deriver.tables}
+    keys = None
+    if deriver.keys:
+        keys = Keys.load(store, versions[KEYS]) if days != all_days and KEYS in versions \
+            else Keys()
+        keys.changed = keys.changed or days == all_days
     batches = _batches(days, files)
     done = 0
     for batch in batches:
@@ -101,6 +210,8 @@ def refresh(store: Path, versions: dict[str, int], dtypes: dict[str, dict[str, s
             continue
         chats = _to_pandas(parts, dtypes.get(CHATS, {}))
         for name, frame in deriver.derive(chats).items():
+            if keys is not None:
+                frame = keys.encode(frame, deriver.keys)
             dtypes[name] = delta.dtype_map(frame)
             frame = frame.assign(**{delta.DAY: frame["date"].dt.strftime("%Y-%m-%d")})
             out[name].append(delta.to_arrow(frame))
@@ -117,6 +228,10 @@ def refresh(store: Path, versions: dict[str, int], dtypes: dict[str, dict[str, s
         else:  # first derivation, or every day again: the whole table
             delta.create(path, data, overwrite=delta.is_table(path))
             versions[name] = delta.latest_version(path, store)
+    if keys is not None and (keys.changed or KEYS not in versions):
+        path = store / KEYS
+        delta.create(path, keys.table(), overwrite=delta.is_table(path))
+        versions[KEYS] = delta.latest_version(path, store)
     return deriver.info
 
 
