@@ -80,22 +80,32 @@ def as_int(s: pd.Series) -> pd.Series:
 
 def hour_in(ts: pd.Series, hours: Sequence[float]) -> pd.Series:
     """True where the time of day of ``ts`` is in [hours[0]:00, hours[1]:00)."""
-    h = (ts - ts.dt.normalize()).dt.total_seconds() / 3600.0
-    return (h >= hours[0]) & (h < hours[1])
+    t = ts.to_numpy()
+    if t.dtype.kind != "M":  # time-zone aware: through pandas
+        h = (ts - ts.dt.normalize()).dt.total_seconds() / 3600.0
+        return (h >= hours[0]) & (h < hours[1])
+    # naive times as integers: the time since midnight (floor to the day), then pandas'
+    # seconds of it and hours (/ 3600.0), as above without Series; NaT is in no hour
+    unit = np.datetime_data(t.dtype)[0]
+    per_day = int(np.timedelta64(1, "D") / np.timedelta64(1, unit))
+    v = t.view(np.int64)
+    since = (v - (v // per_day) * per_day).view(f"timedelta64[{unit}]")
+    since[np.isnat(t)] = np.timedelta64("NaT")
+    h = seconds_of(since) / 3600.0
+    return pd.Series((h >= hours[0]) & (h < hours[1]), index=ts.index)
 
 
 def seconds(delta: pd.Series) -> pd.Series:
     """Timedelta → float seconds."""
+    if delta.dtype.kind == "m":
+        return pd.Series(seconds_of(delta.to_numpy()), index=delta.index, name=delta.name)
     return delta.dt.total_seconds().astype("float64")
 
 
 def seconds_of(delta: np.ndarray) -> np.ndarray:
-    """:func:`seconds` of a ``timedelta64[ns]`` array, computed as pandas does it (ns / 10⁹,
-    NaT → NaN) without a Series."""
-    ns = np.asarray(delta, dtype="timedelta64[ns]")
-    out = ns.view(np.int64) / 1_000_000_000
-    out[np.isnat(ns)] = np.nan
-    return out
+    """:func:`seconds` of a ``timedelta64`` array (NaT → NaN): pandas' own computation on
+    the array, without a Series (8× faster on millions of turns)."""
+    return np.asarray(pd.array(np.asarray(delta)).total_seconds(), dtype=np.float64)
 
 
 def empty_like(columns: dict[str, str]) -> pd.DataFrame:
@@ -145,41 +155,63 @@ def asof_times(left_key: pd.Series, left_t: np.ndarray, right_key: pd.Series,
     are ``datetime64[ns]`` arrays (NaT never matches). ``keyed``: the keys are already
     comparable as they are (e.g. the shared codes of :func:`shared_codes`).
 
-    Method: the keys become integer codes and the times dense ranks (one ``np.unique`` over
-    both sides), so (key, time) packs into one int64 (code · (ranks + 1) + rank); the right
-    side sorted on it, one ``searchsorted`` finds each left row's neighbour."""
+    Method: the keys become integer codes and the right times dense ranks (``np.unique`` of
+    the right side only), so (key, time) packs into one int64 (code · (ranks + 1) + rank);
+    a left time becomes the rank it would take (``searchsorted`` in the right times, the
+    side setting strict or not), and one ``searchsorted`` in the sorted right packs finds
+    each left row's neighbour."""
     lt = np.asarray(left_t, dtype="datetime64[ns]").view(np.int64)
     rt = np.asarray(right_t, dtype="datetime64[ns]").view(np.int64)
     nat = np.iinfo(np.int64).min
-    lk, rk = (np.nan_to_num(c, nan=-1).astype(np.int64)
-              for c in shared_codes(left_key, right_key, clean=not keyed))
+    lk, rk = _key_codes(left_key, right_key, keyed)
     out = np.full(len(lt), nat, dtype=np.int64)
     r_ok = (rk >= 0) & (rt != nat)
     l_ok = (lk >= 0) & (lt != nat)
     if not r_ok.any() or not l_ok.any():
         return out.view("datetime64[ns]")
+    if len(rk) and len(lk):  # only left keys the right side has can match
+        top = int(max(lk.max(), rk.max())) + 1
+        present = np.zeros(top, dtype=bool)
+        present[rk[r_ok]] = True
+        l_ok &= present[np.maximum(lk, 0)]
+    if not l_ok.any():
+        return out.view("datetime64[ns]")
     rk, rt = rk[r_ok], rt[r_ok]
-    uniq, inv = np.unique(np.concatenate([lt[l_ok], rt]), return_inverse=True)
-    inv = inv.reshape(-1)
-    span = len(uniq) + 1
-    lpack = lk[l_ok] * span + inv[:int(l_ok.sum())]
-    rpack = rk * span + inv[int(l_ok.sum()):]
+    lk, lt = lk[l_ok], lt[l_ok]
+    # dense ranks of the right times; a left time becomes the rank where it would go
+    ru, inv = np.unique(rt, return_inverse=True)
+    span = len(ru) + 1
+    rpack = rk * span + inv.reshape(-1)
     order = np.argsort(rpack, kind="stable")
     rs, rts = rpack[order], rt[order]
-    if direction == "backward":
-        pos = np.searchsorted(rs, lpack, side="right" if allow_exact else "left") - 1
+    if direction == "backward":  # the last right rank < (≤) the left time
+        rank = np.searchsorted(ru, lt, side="right" if allow_exact else "left")
+        pos = np.searchsorted(rs, lk * span + rank, side="left") - 1
         pc = np.clip(pos, 0, len(rs) - 1)
-        hit = (pos >= 0) & (rs[pc] // span == lk[l_ok])
-    elif direction == "forward":
-        pos = np.searchsorted(rs, lpack, side="left" if allow_exact else "right")
+        hit = (pos >= 0) & (rs[pc] // span == lk)
+    elif direction == "forward":  # the first right rank ≥ (>) the left time
+        rank = np.searchsorted(ru, lt, side="left" if allow_exact else "right")
+        pos = np.searchsorted(rs, lk * span + rank, side="left")
         pc = np.clip(pos, 0, len(rs) - 1)
-        hit = (pos < len(rs)) & (rs[pc] // span == lk[l_ok])
+        hit = (pos < len(rs)) & (rs[pc] // span == lk)
     else:
         raise ValueError(f"direction must be backward or forward, got {direction!r}")
-    got = np.full(int(l_ok.sum()), nat, dtype=np.int64)
+    got = np.full(len(lt), nat, dtype=np.int64)
     got[hit] = rts[pc[hit]]
     out[l_ok] = got
     return out.view("datetime64[ns]")
+
+
+def _key_codes(left_key, right_key, keyed: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Non-negative int64 codes of the two key columns (−1: missing), equal keys equal codes.
+    Keyed numbers (the shared codes of :func:`shared_codes`) are used as they are."""
+    if keyed:
+        lv, rv = np.asarray(left_key), np.asarray(right_key)
+        if lv.dtype.kind in "fiu" and rv.dtype.kind in "fiu":
+            return tuple(np.nan_to_num(v.astype(np.float64), nan=-1).astype(np.int64)
+                         for v in (lv, rv))
+    return tuple(np.nan_to_num(c, nan=-1).astype(np.int64)
+                 for c in shared_codes(left_key, right_key, clean=not keyed))
 
 
 def coverage_intervals(t: np.ndarray, group: np.ndarray, w2: int):

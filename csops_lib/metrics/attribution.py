@@ -41,10 +41,12 @@ def _prep_sessions(sessions: pd.DataFrame, p: dict[str, Any], keyed: bool = Fals
     ids shared codes with the orders' (``_common.shared_codes``)."""
     require(sessions, SESSION_COLUMNS, "sessions")
     clean = key_text if not keyed else _as_is
+    # keyed (internal): text stays object arrays, not converted to pandas' string dtype
+    as_text = (lambda v: pd.Series(v, dtype=object, copy=False)) if keyed else (lambda v: v)
     s = pd.DataFrame({
         "sid": sessions["sid"].to_numpy() if "sid" in sessions.columns
         else np.arange(len(sessions)),
-        "agent": clean(sessions["agent"]).to_numpy(),
+        "agent": as_text(clean(sessions["agent"]).to_numpy()),
         "customer_id": clean(sessions["customer_id"]).to_numpy(),
         "date": as_ns(sessions["date"]).dt.normalize().to_numpy(),
         "start": as_ns(sessions["start"]).to_numpy(),
@@ -52,7 +54,7 @@ def _prep_sessions(sessions: pd.DataFrame, p: dict[str, Any], keyed: bool = Fals
         "agreed": sessions["agreed_to_buy"].astype("boolean").fillna(False).astype(bool)
         .to_numpy(),
         "presale": sessions["category"].astype(object).eq("presale").to_numpy(),
-        "store": clean(sessions["store"]).to_numpy() if "store" in sessions.columns
+        "store": as_text(clean(sessions["store"]).to_numpy()) if "store" in sessions.columns
         else np.nan,
     })
     s["window_end"] = s["date"] + DAY * (int(p["followup_days"]) + 1)
@@ -117,6 +119,9 @@ def _attribute(orders: pd.DataFrame, s: pd.DataFrame, msgs: pd.DataFrame | None,
         credited[rows] = best["agent"].to_numpy()
         how[rows] = "session"
         sess_start[rows] = best["start"].to_numpy()
+    if keyed:  # internal: object arrays as they are
+        credited = pd.Series(credited, dtype=object, index=orders.index, copy=False)
+        how = pd.Series(how, dtype=object, index=orders.index, copy=False)
     out = pd.DataFrame({"credited_agent": credited, "attribution": how,
                         "credited_session_start": sess_start}, index=orders.index)
     return out

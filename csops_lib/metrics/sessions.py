@@ -436,16 +436,18 @@ def _session_finish(core: pd.DataFrame, turns: pd.DataFrame, orders: pd.DataFram
     sess["slow_responses"] = np.bincount(turns["sid"].to_numpy()[slow],
                                          minlength=len(sess)).astype(np.int64)
     # category: the log's when given; else the look-back rule when orders are given; else presale
-    cat = sess["log_category"]
-    source = pd.Series(np.where(cat.notna(), "log", "default"), index=sess.index, dtype=object)
-    inferred = pd.Series("presale", index=sess.index, dtype=object)
+    cat = sess["log_category"].to_numpy(dtype=object)
+    has = ~pd.isna(cat)
+    after = np.zeros(len(sess), dtype=bool)
     if orders is not None:
-        after = _lookback_after_sales(sess, orders, p["after_sales_lookback_days"], keyed)
-        inferred = inferred.where(~after, "after_sales")
-        source = source.where(cat.notna(), "lookback")
-    sess["category"] = cat.where(cat.notna(), inferred).astype(object)
-    sess["category_source"] = source
-    sess["is_presale"] = sess["category"].eq("presale")
+        after = _lookback_after_sales(sess, orders, p["after_sales_lookback_days"],
+                                      keyed).to_numpy()
+    inferred = np.where(after, "after_sales", "presale").astype(object)
+    category = np.where(has, cat, inferred).astype(object)
+    source = np.where(has, "log", "default" if orders is None else "lookback").astype(object)
+    sess["category"] = pd.Series(category, index=sess.index, dtype=object, copy=False)
+    sess["category_source"] = pd.Series(source, index=sess.index, dtype=object, copy=False)
+    sess["is_presale"] = category == "presale"
     sess["replied"] = sess["answered_turns"] > 0
     sess["is_slow"] = sess["slow_responses"] > p["slow_times"]
     sess["is_long"] = (sess["max_wait_s"] > p["long_wait_s"]).fillna(False).astype(bool)
