@@ -8,7 +8,10 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 PII_COLUMNS = ("customer_name", "phone", "address")
 
@@ -108,40 +111,84 @@ _NAME = re.compile(
     rf"(?=[{_STOP}]|电话|手机|号码|地址|住|在|$)")
 
 
-def pii_set(pii: Iterable[str]) -> frozenset[str]:
+class PiiSet(frozenset):
+    """A set of PII strings already made by :func:`pii_set` (stripped, 2+ characters):
+    :func:`pii_set` passes it through instead of cleaning a million strings again; the
+    union of two is one."""
+
+    def __or__(self, other):
+        both = frozenset.__or__(self, other)
+        return PiiSet(both) if isinstance(other, PiiSet) else both
+
+
+def pii_set(pii: Iterable[str]) -> PiiSet:
     """The known PII strings worth masking: text of two or more characters, stripped."""
-    return frozenset(s.strip() for s in pii if isinstance(s, str) and len(s.strip()) >= 2)
+    if isinstance(pii, PiiSet):
+        return pii
+    if isinstance(pii, (pd.Series, pd.Index, np.ndarray, pd.api.extensions.ExtensionArray)):
+        values = pd.Series(pii, copy=False).dropna()
+        if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+            return _clean(pa.array(values.to_numpy(dtype=object), pa.large_string()))
+    return PiiSet(s.strip() for s in pii if isinstance(s, str) and len(s.strip()) >= 2)
 
 
-def order_pii(orders: pd.DataFrame) -> frozenset[str]:
+def _clean(texts: pa.Array | pa.ChunkedArray) -> PiiSet:
+    """:func:`pii_set` of Arrow text: stripped of :data:`PY_WHITESPACE`, 2+ characters."""
+    got = pc.utf8_trim(texts, PY_WHITESPACE)
+    return PiiSet(pc.unique(got.filter(pc.greater_equal(pc.utf8_length(got), 2))).to_pylist())
+
+
+#: the characters Python's ``str.split()`` / ``str.strip()`` take for whitespace (every
+#: ``c`` with ``c.isspace()``; tests/test_privacy.py checks the list)
+PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003"
+                 "\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+_WS_RUN = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in PY_WHITESPACE) + "]+"  # RE2 syntax
+
+
+def order_pii(orders: pd.DataFrame) -> PiiSet:
     """The PII strings of an orders table to blank out of customers' texts (:func:`mask_text`):
     customer names, phones, whole addresses and their details (the words after province,
-    city and district, and the street name before its number)."""
-    out: set[str] = set()
+    city and district, and the street name before its number).
+
+    Per distinct value, column-wise in Arrow with Python's rules: an address's words are
+    split on runs of :data:`PY_WHITESPACE` (``str.split()``); the detail is words 4… joined
+    by one space; its street the leading run of CJK characters; every string stripped of
+    :data:`PY_WHITESPACE` and kept from 2 characters (:func:`pii_set`)."""
+    parts: list[pa.Array] = []
     for col in ("customer_name", "phone"):
         if col in orders.columns:
-            out.update(orders[col].dropna().astype(str))
+            parts.append(_distinct_text(orders[col]))
     if "address" in orders.columns:
-        for a in orders["address"].dropna().astype(str):
-            out.update((a, a.replace(" ", "")))
-            parts = a.split()
-            if len(parts) > 3:
-                detail = " ".join(parts[3:])
-                out.add(detail)
-                street = re.match(rf"[{_CJK}]{{2,}}", detail)
-                if street:
-                    out.add(street.group(0))
-    return pii_set(out)
+        a = _distinct_text(orders["address"])
+        words = pc.split_pattern_regex(pc.utf8_trim(a, PY_WHITESPACE), _WS_RUN)
+        many = pc.greater(pc.list_value_length(words), 3)
+        detail = pc.binary_join(pc.list_slice(pc.filter(words, many), 3),
+                                pa.scalar(" ", pa.large_string()))
+        street = pc.struct_field(pc.extract_regex(
+            detail, r"^(?P<street>[\x{4e00}-\x{9fa5}]{2,})"), [0])
+        parts += [a, pc.replace_substring(a, " ", ""), detail, street.drop_null()]
+    return _clean(pa.chunked_array(parts, pa.large_string())) if parts else PiiSet()
+
+
+def _distinct_text(col: pd.Series) -> pa.Array:
+    """The distinct non-missing values of a column as text (``astype(str)``), in Arrow."""
+    values = pd.Series(col.dropna().astype(str).unique(), dtype=object)
+    return pa.array(values.to_numpy(), pa.large_string())
 
 
 @lru_cache(maxsize=8)
 def _pii_index(pii: frozenset[str]) -> dict[str, tuple[int, ...]]:
     """First two characters of the PII strings → their lengths, longest first: a text is
     searched only where a PII string may start (fast for the thousands of names of a shop)."""
-    s = pd.Series(list(pii), dtype="string")
-    pairs = pd.DataFrame({"head": s.str[:2], "n": s.str.len()}).drop_duplicates()
-    pairs = pairs.sort_values(["head", "n"], ascending=[True, False], kind="stable")
-    return {str(k): tuple(int(v) for v in g) for k, g in pairs.groupby("head", sort=False)["n"]}
+    s = pa.array(list(pii), pa.large_string())
+    pairs = pa.table({"head": pc.utf8_slice_codeunits(s, 0, 2), "n": pc.utf8_length(s)})
+    pairs = pairs.group_by(["head", "n"]).aggregate([])  # the distinct (head, length)
+    pairs = pairs.sort_by([("head", "ascending"), ("n", "descending")])
+    out: dict[str, list[int]] = {}
+    for head, n in zip(pairs.column("head").to_pylist(), pairs.column("n").to_pylist(),
+                       strict=True):
+        out.setdefault(head, []).append(n)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def _known_spans(text: str, pii: frozenset[str]) -> list[tuple[int, int]]:

@@ -35,6 +35,7 @@ is one safe path component (:func:`csops_lib.settings.paths.safe_name`) and ever
 is checked to lie inside the outputs folder (`outputs/` or ``out_root``), an ``xlsx_path``
 given by the user included (:func:`csops_lib.settings.paths.inside_outputs`).
 """
+# ruff: noqa: E402 (see the rfc3987_syntax line below)
 from __future__ import annotations
 
 import ast
@@ -45,10 +46,18 @@ import math
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+# nbformat's jsonschema imports ``rfc3987_syntax`` when it is installed (a JupyterLab
+# dependency), which builds a parser at import: 1.5 s of every report run, for the "iri"
+# format checks that notebook validation never makes. Marking it absent makes jsonschema
+# skip those two checks (its documented behaviour without the package); nothing else here
+# uses it. (So the imports below come after a statement: E402 is off for this file.)
+sys.modules.setdefault("rfc3987_syntax", None)
 
 import jinja2
 import nbformat

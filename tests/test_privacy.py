@@ -70,3 +70,49 @@ def test_mask_customer_id_lengthens_the_hash_when_two_masks_would_clash():
     assert pair is not None
     out = mask_customer_id(pd.Series(pair))
     assert out.nunique() == 2 and all(len(m) > len("tb***x\u00b7abc") for m in out)
+
+
+def test_python_whitespace_list_is_every_isspace_character():
+    from csops_lib.privacy import PY_WHITESPACE
+    assert PY_WHITESPACE == "".join(chr(i) for i in range(0x110000) if chr(i).isspace())
+
+
+def _order_pii_by_python(orders: pd.DataFrame) -> frozenset:
+    """The rules of order_pii written out per address with Python's own str methods."""
+    import re
+    out = set()
+    for col in ("customer_name", "phone"):
+        if col in orders.columns:
+            out.update(orders[col].dropna().astype(str))
+    for a in orders["address"].dropna().astype(str):
+        out.update((a, a.replace(" ", "")))
+        parts = a.split()
+        if len(parts) > 3:
+            detail = " ".join(parts[3:])
+            out.add(detail)
+            street = re.match(r"[\u4e00-\u9fa5]{2,}", detail)
+            if street:
+                out.add(street.group(0))
+    return frozenset(s.strip() for s in out if len(s.strip()) >= 2)
+
+
+def test_order_pii_equals_the_per_address_python_rules():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from csops_lib.privacy import order_pii
+    pieces = st.sampled_from(["浙江省", "杭州市", "西湖区", "文三路88号", "3栋", "A座", "x",
+                              "", "北京", "世纪大道100号"])
+    spaces = st.sampled_from([" ", "  ", "\u3000", "\t", "\xa0", "\x1c", "\n", ""])
+    address = st.lists(st.tuples(spaces, pieces), max_size=7).map(
+        lambda ps: "".join(s + p for s, p in ps))
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.one_of(st.none(), address), min_size=1, max_size=8),
+           st.lists(st.one_of(st.none(), pieces, spaces), min_size=1, max_size=8))
+    def check(addresses, names):
+        n = min(len(addresses), len(names))
+        orders = pd.DataFrame({"address": addresses[:n], "customer_name": names[:n],
+                               "phone": ["13800000000 "] * n})
+        assert order_pii(orders) == _order_pii_by_python(orders)
+    check()

@@ -63,17 +63,21 @@ def strip_controls(value: object, *, keep_cr: bool = False) -> object:
     return (_CONTROL_BUT_CR_RE if keep_cr else _CONTROL_RE).sub("", value)
 
 
-def on_distinct(func: Callable[[pd.Series], pd.Series], values: pd.Series) -> pd.Series:
+def on_distinct(func: Callable[[pd.Series], pd.Series], values: pd.Series, *,
+                keep_dtype: bool = False) -> pd.Series:
     """``func(values)``, computed once per distinct value when values repeat (agents, roles,
     yes/no …: at most half of them distinct) and spread back. ``func`` must be elementwise
-    (each output from its own input alone), as every parser here is."""
+    (each output from its own input alone), as every parser here is. ``keep_dtype``: the
+    result keeps ``func``'s dtype (e.g. object text stays object instead of being converted
+    to pandas' string dtype: millions of texts)."""
     if len(values) < 64 or 2 * values.iloc[:1000].nunique(dropna=False) > min(len(values), 1000):
         return func(values)  # few rows, or mostly distinct (times, texts) by the first rows
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     if 2 * len(uniques) > len(values):
         return func(values)
     done = func(pd.Series(uniques, dtype=values.dtype))
-    return pd.Series(done.array.take(codes), index=values.index, name=values.name)
+    return pd.Series(done.array.take(codes), index=values.index, name=values.name,
+                     dtype=done.dtype if keep_dtype else None)
 
 
 def clean_text(col: pd.Series) -> pd.Series:

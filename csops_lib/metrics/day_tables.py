@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from csops_lib.metrics._common import params_of, seconds_of, texts
+from csops_lib.metrics._common import key_text, params_of, seconds_of, shared_codes, texts
 from csops_lib.metrics.chat import _max_concurrent_from, _quantiles_from
 from csops_lib.metrics.sessions import (
     CORE_COLUMNS,
@@ -268,6 +268,27 @@ def _objects(s: pd.Series) -> np.ndarray:
     return np.where(pd.isna(out), np.nan, out).astype(object)
 
 
+def keyed(sessions: pd.DataFrame, orders: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sessions and orders with their customer ids replaced by shared codes (joins on numbers;
+    equal ids, equal codes), for the ``keyed`` paths of the session / attribution functions.
+    Without an orders ``customer_id`` the sessions keep their (clean) ids."""
+    if "customer_id" not in orders.columns:
+        return sessions, orders
+    cust = sessions["customer_id"]
+    if isinstance(cust.dtype, pd.CategoricalDtype):  # the store's: its codes are ids already
+        o = key_text(orders["customer_id"])
+        known = cust.cat.categories.get_indexer(o.to_numpy(dtype=object)).astype(np.int64)
+        other = (known < 0) & o.notna().to_numpy()
+        known[other] = len(cust.cat.categories) + pd.factorize(o[other])[0]
+        o_code = np.where(o.notna().to_numpy(), known, -1).astype(np.float64)
+        o_code[o_code < 0] = np.nan
+        s_code = cust.cat.codes.to_numpy().astype(np.float64)
+        s_code[s_code < 0] = np.nan
+    else:
+        s_code, o_code = shared_codes(cust, orders["customer_id"])
+    return sessions.assign(customer_id=s_code), orders.assign(customer_id=o_code)
+
+
 def build_sessions_from_days(days: Days, orders: pd.DataFrame | None = None,
                              params: dict[str, Any] | None = None,
                              **overrides: Any) -> pd.DataFrame:
@@ -290,4 +311,11 @@ def build_sessions_from_days(days: Days, orders: pd.DataFrame | None = None,
     core = core.iloc[order].reset_index(drop=True).rename_axis("sid")
     turns = days.turns.assign(sid=new_sid[days.turns["sid"].to_numpy()])
     turns = turns.iloc[np.lexsort((turns["turn_no"].to_numpy(), turns["sid"].to_numpy()))]
-    return _session_finish(core, turns.reset_index(drop=True), orders, p)
+    turns = turns.reset_index(drop=True)
+    if orders is None:
+        return _session_finish(core, turns, None, p)
+    # the look-back rule joins on shared customer codes; the texts are put back after
+    coded, orders = keyed(core, orders)
+    out = _session_finish(coded, turns, orders, p, as_text=False, keyed=True)
+    out["customer_id"] = _objects(core["customer_id"])
+    return texts(out.copy(), ["agent", "customer_id", "store", "category", "category_source"])

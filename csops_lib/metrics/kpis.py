@@ -19,7 +19,6 @@ from csops_lib.metrics._common import (
     params_of,
     ratio,
     require,
-    shared_codes,
     texts,
 )
 from csops_lib.metrics.attribution import (
@@ -152,27 +151,6 @@ def _days_as_of(p: dict[str, Any], days: day_tables.Days, orders: pd.DataFrame):
     return default_as_of((chats_last, "t"), (orders, "paid_at"), (orders, "created_at"))
 
 
-def _keyed(sessions: pd.DataFrame, orders: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Sessions and orders with their customer ids replaced by shared codes (joins on numbers;
-    equal ids, equal codes), for the ``keyed`` paths of the session / attribution functions.
-    Without an orders ``customer_id`` the sessions keep their (clean) ids."""
-    if "customer_id" not in orders.columns:
-        return sessions, orders
-    cust = sessions["customer_id"]
-    if isinstance(cust.dtype, pd.CategoricalDtype):  # the store's: its codes are ids already
-        o = key_text(orders["customer_id"])
-        known = cust.cat.categories.get_indexer(o.to_numpy(dtype=object)).astype(np.int64)
-        other = (known < 0) & o.notna().to_numpy()
-        known[other] = len(cust.cat.categories) + pd.factorize(o[other])[0]
-        o_code = np.where(o.notna().to_numpy(), known, -1).astype(np.float64)
-        o_code[o_code < 0] = np.nan
-        s_code = cust.cat.codes.to_numpy().astype(np.float64)
-        s_code[s_code < 0] = np.nan
-    else:
-        s_code, o_code = shared_codes(cust, orders["customer_id"])
-    return sessions.assign(customer_id=s_code), orders.assign(customer_id=o_code)
-
-
 def _agent_day_numbers(sess: pd.DataFrame) -> tuple[np.ndarray, pd.MultiIndex]:
     """Each session's agent-day number (in (date, agent) order) and the (date, agent) index
     of the numbers."""
@@ -190,7 +168,7 @@ def _agent_day_numbers(sess: pd.DataFrame) -> tuple[np.ndarray, pd.MultiIndex]:
 def _agent_kpis(days: day_tables.Days, orders: pd.DataFrame, refunds: pd.DataFrame | None,
                 p: dict[str, Any], as_of, date_from, date_to) -> pd.DataFrame:
     turns = days.turns
-    sessions, orders = _keyed(days.sessions, orders)
+    sessions, orders = day_tables.keyed(days.sessions, orders)
     sess = _session_finish(sessions, turns, orders, p, as_text=False, keyed=True)
     key = ["date", "agent"]
 
@@ -314,7 +292,7 @@ def store_kpis_from_days(days: day_tables.Days, orders: pd.DataFrame,
 
 def _store_kpis(days: day_tables.Days, orders: pd.DataFrame, traffic: pd.DataFrame | None,
                 p: dict[str, Any], as_of, date_from, date_to) -> pd.DataFrame:
-    sessions, orders = _keyed(days.sessions, orders)
+    sessions, orders = day_tables.keyed(days.sessions, orders)
     sess = _session_finish(sessions, days.turns, orders, p, as_text=False, keyed=True)
     out = _store_from(sess, days.messages, orders, traffic, p, as_of, keyed=True)
     cols = ["date", "store", "uv", "inquiries", "callin_conversion", "inquiry_buyers",

@@ -123,15 +123,16 @@ def _customer_texts(messages: pd.DataFrame) -> pd.DataFrame:
                                   .eq("customer").fillna(False).astype(bool), m["sender"])
         m = m[is_customer.to_numpy(dtype=bool)]
     text = on_distinct(lambda u: u.astype("string").str.strip().astype(object),
-                       m["text"]).to_numpy(dtype=object)
+                       m["text"], keep_dtype=True).to_numpy(dtype=object)
     keep = ~pd.isna(text)
     keep[keep] = text[keep] != ""
     if "customer_id" in m.columns:
         cust = on_distinct(lambda u: u.astype("string").astype(object),
-                           m["customer_id"]).to_numpy(dtype=object)
+                           m["customer_id"], keep_dtype=True).to_numpy(dtype=object)
     else:
         cust = np.full(len(m), pd.NA, dtype=object)
-    return pd.DataFrame({"text": text[keep], "customer_id": cust[keep]})
+    return pd.DataFrame({"text": pd.Series(text[keep], dtype=object),  # kept as Python str
+                         "customer_id": pd.Series(cust[keep], dtype=object)})
 
 
 def _with_keywords(messages: pd.DataFrame, stop_words, pii: frozenset[str]) -> pd.DataFrame:
@@ -139,7 +140,7 @@ def _with_keywords(messages: pd.DataFrame, stop_words, pii: frozenset[str]) -> p
     :func:`mask_text`) and only then segmented: columns text (masked), customer_id,
     keywords; messages without a keyword left out."""
     m = _customer_texts(messages)
-    pii = pii | pii_set(m["customer_id"].dropna().unique())
+    pii = pii | pii_set(m["customer_id"].dropna().unique())  # clean sets: a clean union
     codes, uniq = pd.factorize(m["text"])  # mask and segment each distinct text once
     masked = np.empty(len(uniq), dtype=object)
     masked[:] = [mask_text(t, pii) for t in uniq]
@@ -148,7 +149,7 @@ def _with_keywords(messages: pd.DataFrame, stop_words, pii: frozenset[str]) -> p
     for i, t in enumerate(masked):  # tuples: one by one (numpy would unpack a list of them)
         kw[i] = kw_of[t]
     has = np.fromiter((len(k) > 0 for k in kw), dtype=bool, count=len(kw))[codes]
-    m["text"] = masked[codes]
+    m["text"] = pd.Series(masked[codes], index=m.index, dtype=object)
     m["keywords"] = kw[codes]
     return m[has].reset_index(drop=True)
 

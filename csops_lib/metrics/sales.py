@@ -22,10 +22,13 @@ def pay_slot(paid_at: pd.Series) -> pd.Series:
     """付款时间段 (METRICS.md §4): the hour bucket ``HH:00-HH+1:00`` of ``paid_at`` (NaN if
     unpaid), e.g. 23:10 → ``23:00-24:00``."""
     ts = as_ns(paid_at)
-    h = ts.dt.hour
-    label = (h.astype("Int64").astype("string").str.zfill(2) + ":00-"
-             + (h + 1).astype("Int64").astype("string").str.zfill(2) + ":00")
-    return label.astype(object).where(ts.notna(), np.nan)
+    hour = ts.dt.hour.to_numpy(dtype=np.float64, na_value=np.nan)
+    code = np.where(np.isnan(hour), 24, np.nan_to_num(hour, nan=24)).astype(np.int64)
+    return pd.Series(_SLOTS[code], index=paid_at.index, dtype=object)
+
+
+#: the 24 labels of :func:`pay_slot` by hour, and NaN (position 24) for no time
+_SLOTS = np.array([f"{h:02d}:00-{h + 1:02d}:00" for h in range(24)] + [np.nan], dtype=object)
 
 
 def paid_orders(orders: pd.DataFrame) -> pd.DataFrame:
