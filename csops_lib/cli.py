@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from csops_lib.settings.paths import DEMO_WEEKS  # a constant: no pandas, --help stays fast
+from csops_lib.settings.runtime import tune_allocator
 
 
 def _cmd_validate(args) -> int:
@@ -608,6 +609,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The ``csops`` command (``argv`` None: the process's own command line, whose memory
+    allocator is then tuned for big tables: :mod:`csops_lib.settings.runtime`)."""
+    if argv is None:
+        tune_allocator()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "kpis":

@@ -170,7 +170,9 @@ class WeeklyData:
 
     @property
     def this_paid(self) -> pd.DataFrame:
-        return self.paid[self.paid["pidx"] == 0]
+        """Paid orders of this period (one frame for every section: copy-on-write keeps a
+        section's changes to itself)."""
+        return self.memo("this_paid", lambda: self.paid[self.paid["pidx"] == 0])
 
     @property
     def this_provinces(self) -> pd.DataFrame:
