@@ -268,7 +268,8 @@ def _objects(s: pd.Series) -> np.ndarray:
     return np.where(pd.isna(out), np.nan, out).astype(object)
 
 
-def keyed(sessions: pd.DataFrame, orders: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def key_customers(sessions: pd.DataFrame, orders: pd.DataFrame
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Sessions and orders with their customer ids replaced by shared codes (joins on numbers;
     equal ids, equal codes), for the ``keyed`` paths of the session / attribution functions.
     Without an orders ``customer_id`` the sessions keep their (clean) ids."""
@@ -315,7 +316,7 @@ def build_sessions_from_days(days: Days, orders: pd.DataFrame | None = None,
     if orders is None:
         return _session_finish(core, turns, None, p)
     # the look-back rule joins on shared customer codes; the texts are put back after
-    coded, orders = keyed(core, orders)
+    coded, orders = key_customers(core, orders)
     out = _session_finish(coded, turns, orders, p, as_text=False, keyed=True)
     out["customer_id"] = _objects(core["customer_id"])
     return texts(out.copy(), ["agent", "customer_id", "store", "category", "category_source"])

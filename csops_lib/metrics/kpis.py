@@ -168,7 +168,7 @@ def _agent_day_numbers(sess: pd.DataFrame) -> tuple[np.ndarray, pd.MultiIndex]:
 def _agent_kpis(days: day_tables.Days, orders: pd.DataFrame, refunds: pd.DataFrame | None,
                 p: dict[str, Any], as_of, date_from, date_to) -> pd.DataFrame:
     turns = days.turns
-    sessions, orders = day_tables.keyed(days.sessions, orders)
+    sessions, orders = day_tables.key_customers(days.sessions, orders)
     sess = _session_finish(sessions, turns, orders, p, as_text=False, keyed=True)
     key = ["date", "agent"]
 
@@ -292,7 +292,7 @@ def store_kpis_from_days(days: day_tables.Days, orders: pd.DataFrame,
 
 def _store_kpis(days: day_tables.Days, orders: pd.DataFrame, traffic: pd.DataFrame | None,
                 p: dict[str, Any], as_of, date_from, date_to) -> pd.DataFrame:
-    sessions, orders = day_tables.keyed(days.sessions, orders)
+    sessions, orders = day_tables.key_customers(days.sessions, orders)
     sess = _session_finish(sessions, days.turns, orders, p, as_text=False, keyed=True)
     out = _store_from(sess, days.messages, orders, traffic, p, as_of, keyed=True)
     cols = ["date", "store", "uv", "inquiries", "callin_conversion", "inquiry_buyers",

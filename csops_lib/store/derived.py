@@ -91,7 +91,7 @@ class Keys:
                 ids[new] = len(have) + np.arange(int(new.sum()))
                 self.known[col] = have.append(uniq[new])
                 self.changed = True
-            out[col] = np.where(codes >= 0, np.r_[ids, -1][codes], -1).astype(np.int32)
+            out[col] = np.r_[ids, -1][codes].astype(np.int32)  # code −1 → the last: −1
         return frame.assign(**out)
 
     def table(self) -> pa.Table:
@@ -191,11 +191,10 @@ def refresh(store: Path, versions: dict[str, int], dtypes: dict[str, dict[str, s
     for d, p in delta.files_at(store / CHATS, versions[CHATS], store):
         files.setdefault(d, []).append(p)
     out: dict[str, list[pa.Table]] = {t: [] for t in deriver.tables}
-    keys = None
-    if deriver.keys:
-        keys = Keys.load(store, versions[KEYS]) if days != all_days and KEYS in versions \
-            else Keys()
-        keys.changed = keys.changed or days == all_days
+    # ids numbered anew when every day is derived again, else extended
+    fresh_keys = days == all_days or KEYS not in versions
+    keys = None if not deriver.keys else Keys() if fresh_keys \
+        else Keys.load(store, versions[KEYS])
     batches = _batches(days, files)
     done = 0
     for batch in batches:
@@ -228,7 +227,7 @@ def refresh(store: Path, versions: dict[str, int], dtypes: dict[str, dict[str, s
         else:  # first derivation, or every day again: the whole table
             delta.create(path, data, overwrite=delta.is_table(path))
             versions[name] = delta.latest_version(path, store)
-    if keys is not None and (keys.changed or KEYS not in versions):
+    if keys is not None and (fresh_keys or keys.changed):
         path = store / KEYS
         delta.create(path, keys.table(), overwrite=delta.is_table(path))
         versions[KEYS] = delta.latest_version(path, store)
