@@ -102,10 +102,28 @@ def seconds(delta: pd.Series) -> pd.Series:
     return delta.dt.total_seconds().astype("float64")
 
 
+#: beyond this many ticks pandas nudges ``total_seconds`` off whole seconds (see below)
+_EXACT_TICKS = 2**53
+
+
 def seconds_of(delta: np.ndarray) -> np.ndarray:
-    """:func:`seconds` of a ``timedelta64`` array (NaT → NaN): pandas' own computation on
-    the array, without a Series (8× faster on millions of turns)."""
-    return np.asarray(pd.array(np.asarray(delta)).total_seconds(), dtype=np.float64)
+    """:func:`seconds` of a ``timedelta64`` array (NaT → NaN), bit for bit pandas'
+    ``total_seconds``: whole seconds plus the remainder divided by ticks per second (pandas
+    3's formula). Pandas also nudges values of more than 2**53 ticks off whole-second
+    boundaries; those few (about 104 days in ns) are left to pandas itself. Without pandas'
+    temporaries: ~10× faster on millions of turns."""
+    delta = np.asarray(delta)
+    unit = np.datetime_data(delta.dtype)[0]
+    per_s = int(np.timedelta64(1, "s") / np.timedelta64(1, unit))
+    v = delta.view(np.int64)
+    nat = np.isnat(delta)
+    whole, rest = np.divmod(v, per_s)
+    out = whole + rest / per_s
+    big = ((v > _EXACT_TICKS) | (v < -_EXACT_TICKS)) & ~nat
+    if big.any():
+        out[big] = pd.array(delta[big]).total_seconds()
+    out[nat] = np.nan
+    return out
 
 
 def empty_like(columns: dict[str, str]) -> pd.DataFrame:

@@ -46,6 +46,23 @@ def test_seconds_of_equals_pandas_total_seconds(unit):
     assert seconds_of(np.array([1_500_000_000], dtype="timedelta64[ns]")).tolist() == [1.5]
 
 
+ticks = st.one_of(st.integers(-2**63 + 1, 2**63 - 1), st.integers(-10**12, 10**12),
+                  st.integers(2**53 - 10**6, 2**53 + 10**6), st.just(None))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(ticks, min_size=1, max_size=30), st.sampled_from(["ns", "us", "ms", "s"]))
+def test_seconds_of_equals_pandas_bit_for_bit(values, unit):
+    """Any ticks (sub-second remainders, around and far beyond 2**53, negative, NaT): the
+    same float64 bits as pandas' ``total_seconds``."""
+    delta = np.array([np.iinfo(np.int64).min if v is None else v for v in values],
+                     dtype=np.int64).view(f"timedelta64[{unit}]")
+    want = pd.Series(delta).dt.total_seconds().to_numpy()
+    got = seconds_of(delta)
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    assert (got[~np.isnan(got)].view(np.int64) == want[~np.isnan(want)].view(np.int64)).all()
+
+
 keys = st.lists(st.sampled_from(["c1", "c2", "c3", None]), min_size=1, max_size=25)
 secs = st.lists(st.one_of(st.none(), st.integers(0, 12)), min_size=1, max_size=25)
 

@@ -1,5 +1,6 @@
 """The csops command tunes glibc's allocator, leaving what the user set alone."""
 import os
+import subprocess
 import sys
 
 import pytest
@@ -10,7 +11,7 @@ from csops_lib.settings import runtime
 
 @pytest.fixture
 def clean_env(monkeypatch):
-    for name in runtime.SETTINGS:
+    for name in (*runtime.SETTINGS, *runtime.IMPORT_SETTINGS):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -34,4 +35,28 @@ def test_a_value_the_user_set_wins(clean_env):
 def test_main_called_with_arguments_leaves_the_process_alone(clean_env):
     with pytest.raises(SystemExit):
         cli.main(["--help"])
-    assert not any(n in os.environ for n in runtime.SETTINGS)
+    assert not any(n in os.environ for n in (*runtime.SETTINGS, *runtime.IMPORT_SETTINGS))
+
+
+def test_numpy_huge_pages_are_turned_off_before_numpy_is_imported(clean_env):
+    runtime.tune_allocator()
+    assert os.environ["NUMPY_MADVISE_HUGEPAGE"] == "0"
+    clean_env.setenv("NUMPY_MADVISE_HUGEPAGE", "1")  # the user's choice wins
+    runtime.tune_allocator()
+    assert os.environ["NUMPY_MADVISE_HUGEPAGE"] == "1"
+
+
+def test_the_setting_reaches_numpy_and_the_csops_module_does_not_import_numpy_first():
+    """numpy reads the setting at import: after :func:`tune_allocator` a fresh numpy has huge
+    pages off; and importing the ``csops`` command's module (which tunes first thing in
+    ``main``) does not import numpy."""
+    env = {k: v for k, v in os.environ.items() if k not in runtime.IMPORT_SETTINGS}
+    probe = ("from csops_lib.settings.runtime import tune_allocator; tune_allocator(); "
+             "from numpy._core import multiarray; print(multiarray._get_madvise_hugepage())")
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == "False"
+    mods = subprocess.run([sys.executable, "-c", "import sys, csops_lib.cli; "
+                           "print('numpy' in sys.modules)"], env=env, capture_output=True,
+                          text=True, check=True)
+    assert mods.stdout.strip() == "False"
