@@ -163,9 +163,20 @@ def _misplaced_option(report: str, name: str) -> str:
             f"{'s' if len(REPORT_OPTIONS[name]) > 1 else ''}{takes} (see csops report --help)")
 
 
+def _table_writer(out):
+    """The module writing ``--out``: :mod:`~csops_lib.render.tables_out` for a workbook,
+    else :mod:`~csops_lib.render.csv_out` (no openpyxl to import: 0.1 s)."""
+    if out is not None and Path(out).suffix.lower() == ".xlsx":
+        from csops_lib.render import tables_out
+
+        return tables_out
+    from csops_lib.render import csv_out
+
+    return csv_out
+
+
 def _cmd_kpis(args) -> int:
     from csops_lib.loaders import LoadError
-    from csops_lib.render import tables_out
     from csops_lib.reports import kpis as kx
     from csops_lib.settings.shop import ParamError, load_shop_params, parse_overrides
 
@@ -174,6 +185,7 @@ def _cmd_kpis(args) -> int:
         params = load_shop_params(**parse_overrides(args.param or []))
         by = kx.parse_by(args.by)
         kx.parse_period(args.date_from, args.date_to)
+        tables_out = _table_writer(args.out)
         tables_out.check_out_path(args.out)
     except (ParamError, kx.ExportError) as exc:
         print(f"csops kpis: error: {exc}", file=sys.stderr)

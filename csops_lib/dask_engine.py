@@ -97,7 +97,7 @@ def _batch(store_dir: str, a: pd.Timestamp, b: pd.Timestamp, orders: pd.DataFram
     look = pd.Timedelta(days=math.ceil(float(p["after_sales_lookback_days"])))
     paid = orders["paid_at"]
     o = orders[((paid >= a - fd - look) & (paid < b + fd + pd.Timedelta(days=1))).to_numpy()]
-    days = engine.read_days(store_dir, a - fd, b, p["concurrency_window_s"], at=at)
+    days = engine.read_days(store_dir, a - fd, b, p["concurrency_window_s"], at=at, params=p)
     if days is not None:  # the per-day tables derived at ingest
         if by == "date,agent":
             return kpis.agent_kpis_from_days(days, o, refunds=refunds, params=p, date_from=a,

@@ -38,11 +38,13 @@ MESSAGE_COLUMNS = ("sent_at", "agent", "customer_id", "sender", "seq")
 
 def deriver(params: dict[str, Any] | None = None) -> Deriver:
     """The per-day tables of :mod:`csops_lib.metrics.day_tables` with the shop's
-    ``concurrency_window_s`` (``params`` resolved like the CLI's)."""
-    window = float(resolve_params(params)["concurrency_window_s"])
-    return Deriver(derive=lambda chats: day_tables.derive(chats, window),
+    ``concurrency_window_s`` and turn parameters (``params`` resolved like the CLI's)."""
+    p = resolve_params(params)
+    window = float(p["concurrency_window_s"])
+    return Deriver(derive=lambda chats: day_tables.derive(chats, window, p),
                    tables=day_tables.TABLES, columns=day_tables.CHAT_COLUMNS,
-                   info={"version": day_tables.DERIVE_VERSION, "window_s": window},
+                   info={"version": day_tables.DERIVE_VERSION, "window_s": window,
+                         "turn_params": day_tables.turn_params(p)},
                    keys=day_tables.KEY_COLUMNS)
 
 
@@ -89,16 +91,23 @@ def _frame(t, columns) -> pd.DataFrame:
 
 
 def read_days(store_dir: str | os.PathLike, date_from, date_to, window_s: float, *,
-              at: dict[str, Any] | None = None) -> day_tables.Days | None:
+              at: dict[str, Any] | None = None,
+              params: dict[str, Any] | None = None) -> day_tables.Days | None:
     """The :class:`~csops_lib.metrics.day_tables.Days` of [date_from, date_to] from the
-    store's derived tables (None: not usable, compute from the messages)."""
+    store's derived tables (None: not usable, compute from the messages). ``params``
+    (resolved; for the per agent-day numbers of ``csops kpis`` only): when the stored turn
+    numbers are for their turn parameters, they are used and no turn is read
+    (``Days.turns`` is None)."""
     root = Path(store_dir)
     at = at or store.snapshot(root)
     if not _usable(at, root):
         return None
+    stats = params is not None and day_tables.stored_turn_stats(at["derived"], params)
     read = {t: _frame(store.read_arrow(root, t, date_from, date_to, cols, at=at), cols)
-            for t, cols in day_tables.READ_COLUMNS.items()}
-    sessions, turns, agents = (read[t] for t in day_tables.TABLES)
+            for t, cols in day_tables.READ_COLUMNS.items()
+            if not (stats and t == day_tables.TURNS)}
+    sessions, agents = read[day_tables.SESSIONS], read[day_tables.AGENTS]
+    turns = read.get(day_tables.TURNS)
     if sessions.columns.empty:
         return None
 
@@ -112,7 +121,7 @@ def read_days(store_dir: str | os.PathLike, date_from, date_to, window_s: float,
     wanted = {c: sessions[c].to_numpy() for c in day_tables.KEY_COLUMNS}
     wanted["agent"] = np.r_[wanted["agent"], agents["agent"].to_numpy()]
     keys = derived.key_texts(root, at["versions"][derived.KEYS], wanted)
-    days = day_tables.assemble(sessions, turns, agents, keys=keys)
+    days = day_tables.assemble(sessions, turns, agents, keys=keys, turn_stats=stats)
     if float(at["derived"].get("window_s", np.nan)) != float(window_s):
         chats = store.read(root, "chats", date_from, date_to, columns=list(MESSAGE_COLUMNS),
                            at=at)
@@ -149,7 +158,7 @@ def kpis_from_store(store_dir: str | os.PathLike, date_from=None, date_to=None,
     if p.get("as_of") is None:
         p["as_of"] = store.store_as_of(root, at=at)
     windows = store.store_windows(lo, hi, p)
-    days = read_days(root, *windows["chats"], p["concurrency_window_s"], at=at)
+    days = read_days(root, *windows["chats"], p["concurrency_window_s"], at=at, params=p)
     if days is None:
         return None
     got = {name: store.read_store_table(root, name, *windows[name], at=at)

@@ -3,7 +3,10 @@
 Each table is declared once as a :class:`TableSpec` in :data:`TABLES`. The loader
 (:mod:`csops_lib.loaders.core`) maps export headers onto the canonical columns with
 :meth:`TableSpec.alias_lookup`, converts values according to each column's ``kind`` and then
-validates the cleaned frame with the pandera schema returned by :func:`schema_for`.
+validates the cleaned frame with the pandera schema returned by :func:`schema_for`
+(:func:`failure_cases`). pandera is imported on the first validation, not with this module:
+the store's readers (``csops kpis``, the reports) never validate, and its import is 0.2 s of
+their start.
 
 Column kinds and the dtype the loader produces for them (``docs/CONVENTIONS.md``):
 
@@ -30,10 +33,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 # --------------------------------------------------------------------------- plausible values
 #: the largest amount (yuan) one order line, order or refund may carry; above it a value is
@@ -468,7 +474,15 @@ def _finite(values: pd.Series) -> pd.Series:
                      index=values.index)
 
 
+def _pandera():
+    """``pandera.pandas``, imported on first use (see the module's docstring)."""
+    import pandera.pandas as pandera  # a third-party module: not loaded by the store's readers
+
+    return pandera
+
+
 def _checks(col: Column) -> list[pa.Check]:
+    pa = _pandera()
     checks = []
     if col.kind in NUMERIC_KINDS:
         checks.append(pa.Check(_finite, error="must be a finite number"))
@@ -497,6 +511,7 @@ def schema_for(table: str) -> pa.DataFrameSchema:
     allowed values are checked. Helper columns are not part of it.
     """
     spec = get_spec(table)
+    pa = _pandera()
     return pa.DataFrameSchema(
         {
             col.name: pa.Column(
@@ -511,3 +526,13 @@ def schema_for(table: str) -> pa.DataFrameSchema:
         name=table,
         strict=False,
     )
+
+
+def failure_cases(frame: pd.DataFrame, table: str) -> pd.DataFrame | None:
+    """The failure cases (pandera's frame: index, column, check, failure_case, …) of
+    ``frame`` against :func:`schema_for` ``(table)``, every check run; None when it passes."""
+    try:
+        schema_for(table).validate(frame, lazy=True)
+    except _pandera().errors.SchemaErrors as err:
+        return err.failure_cases
+    return None

@@ -50,6 +50,62 @@ def test_a_period_and_other_parameters_equal_the_messages(demo_store, monkeypatc
     assert not fast["max_concurrent"].equals(default["max_concurrent"])  # the window counts
 
 
+def test_the_stored_turn_numbers_spare_the_turns_only_for_their_parameters(demo_store,
+                                                                           monkeypatch):
+    """With the ingest's turn parameters kpis reads no turn (the stored slow responses, 3-minute
+    and platform rates); with another SLA the turns are read and the rates recomputed; both
+    equal the messages."""
+    root = demo_store["store"]
+    p = resolve_params(None)
+    at = store.snapshot(root)
+    assert at["derived"]["turn_params"] == day_tables.turn_params(p)
+    days = engine.read_days(root, None, None, p["concurrency_window_s"], params=p)
+    assert days.turns is None and "slow_responses" in days.sessions.columns
+    assert set(days.turn_stats.columns) == {"date", "agent", *day_tables.TURN_STAT_COLUMNS}
+    assert engine.read_days(root, None, None, p["concurrency_window_s"]).turns is not None
+    kw = {"date_from": "2026-11-09", "date_to": "2026-11-15"}
+    for sla in ({}, {"sla_answer_s": 30, "platform_hours": [9, 22], "slow_gap_s": 45}):
+        params = {**p, **sla}
+        other = not day_tables.stored_turn_stats(at["derived"], params)
+        assert other == bool(sla)
+        fast = engine.kpis_from_store(root, params=params, **kw)
+        pd.testing.assert_frame_equal(fast, _from_messages(monkeypatch, root, params=params,
+                                                           **kw), check_exact=True)
+        if other:
+            default = engine.kpis_from_store(root, **kw)
+            assert (fast["within_3min_rate"] <= default["within_3min_rate"]).all()
+            assert not fast["within_3min_rate"].equals(default["within_3min_rate"])
+            assert not fast["platform_avg_response_s"].equals(
+                default["platform_avg_response_s"])
+
+
+def test_the_stored_turn_numbers_are_the_public_functions_per_agent_day(demo_store):
+    """day_agents' rates and day_sessions' slow responses equal the public metric functions
+    on the same day's messages."""
+    from csops_lib.metrics import build_sessions, platform_avg_response_s, within_3min_rate
+
+    root = demo_store["store"]
+    day = "2026-11-12"
+    chats = store.read(root, "chats", day, day)
+    got = _stored_days(root)
+    agents = got["day_agents"]
+    agents = agents[agents["date"] == pd.Timestamp(day)].set_index("agent").sort_index()
+    w = within_3min_rate(chats).set_index("agent").sort_index()
+    pa_ = platform_avg_response_s(chats).set_index("agent").sort_index()
+    assert len(w) >= 5
+    pd.testing.assert_series_equal(agents["within_3min_rate"].loc[w.index],
+                                   w["within_3min_rate"], check_names=False)
+    pd.testing.assert_series_equal(agents["platform_avg_response_s"].loc[pa_.index],
+                                   pa_["platform_avg_response_s"], check_names=False)
+    sess = got["day_sessions"]
+    sess = sess[sess["date"] == pd.Timestamp(day)]
+    want = build_sessions(chats).set_index(["agent", "customer_id"])["slow_responses"]
+    have = sess.set_index(["agent", "customer_id"])["slow_responses"]
+    pd.testing.assert_series_equal(have.sort_index(), want.sort_index(), check_dtype=False,
+                                   check_names=False)
+    assert have.sum() > 0
+
+
 def _chats(path, rows):
     path.write_text(HEADER + "".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
     return path
@@ -226,3 +282,24 @@ def test_a_damaged_day_table_file_is_one_line_naming_it(demo_store, tmp_path):
         engine.kpis_from_store(root)
     message = str(err.value)
     assert str(victim) in message and "damaged" in message and "\n" not in message
+
+
+def test_csops_kpis_from_a_store_imports_neither_pandera_nor_openpyxl(demo_store, tmp_path):
+    """The store's readers never validate a file nor write a workbook: their start skips
+    pandera (loaded on the first validation) and openpyxl (only for an .xlsx out)."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "k.csv"
+    code = ("import sys; from csops_lib import cli; "
+            f"rc = cli.main(['kpis', '--store', {str(demo_store['store'])!r}, '--out', "
+            f"{str(out)!r}]); print(rc, 'pandera' in sys.modules, 'openpyxl' in sys.modules)")
+    got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert got == ["0", "False", "False"]
+    assert pd.read_csv(out, encoding="utf-8-sig")["sessions"].sum() > 0
+    xlsx = tmp_path / "k.xlsx"  # a workbook still works (and then loads openpyxl)
+    code = code.replace(repr(str(out)), repr(str(xlsx)))
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.split() == ["0", "False", "True"]
+    assert xlsx.stat().st_size > 0

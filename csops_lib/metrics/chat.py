@@ -339,6 +339,18 @@ def response_time_quantiles(chats: pd.DataFrame,
 
 def _auto_first_from(turns: pd.DataFrame, by) -> pd.DataFrame:
     out = _agg(turns, by, turns=("auto_first", "size"), auto_first_turns=("auto_first", "sum"))
+    return _auto_first_share(out)
+
+
+def _auto_first_from_sessions(sess: pd.DataFrame, by) -> pd.DataFrame:
+    """:func:`_auto_first_from` of the sessions' turn counts (``n_turns``,
+    ``auto_first_turns``): the same integer counts, so the same shares; a group whose
+    sessions have no turn gets NaN (the turns have no such group)."""
+    out = _agg(sess, by, turns=("n_turns", "sum"), auto_first_turns=("auto_first_turns", "sum"))
+    return _auto_first_share(out)
+
+
+def _auto_first_share(out: pd.DataFrame) -> pd.DataFrame:
     out["auto_first_share"] = ratio(out["auto_first_turns"], out["turns"])
     return out
 

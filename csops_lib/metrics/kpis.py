@@ -31,7 +31,7 @@ from csops_lib.metrics.attribution import (
 from csops_lib.metrics.chat import (
     _agent_day_from,
     _aqr_from,
-    _auto_first_from,
+    _auto_first_from_sessions,
     _platform_from,
     _quantiles_from,
     _within_from,
@@ -203,20 +203,23 @@ def _agent_kpis(days: day_tables.Days, orders: pd.DataFrame, refunds: pd.DataFra
     # the turn statistics grouped by one integer (agent-day number) instead of two columns:
     # the same groups, in the same order, with their rows in the same order (same sums)
     g_sess, index = _agent_day_numbers(sess)
-    tg = turns[["first_at", "answered", "response_s", "auto_first"]].assign(
-        _g=g_sess[turns["sid"].to_numpy()])
-    sg = sess[["n_agent", "n_customer"]].assign(_g=g_sess)
+    sg = sess[["n_agent", "n_customer", "n_turns", "auto_first_turns"]].assign(_g=g_sess)
     gk = ["_g"]
 
     def by_day(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
         return frame.set_index(index[frame["_g"].to_numpy()])[cols]
 
-    turn_parts = [
-        by_day(_within_from(tg, p, gk), ["within_3min_rate"]),
-        by_day(_platform_from(tg, p, gk), ["platform_avg_response_s"]),
+    tg = None if turns is None else turns[["first_at", "answered", "response_s"]].assign(
+        _g=g_sess[turns["sid"].to_numpy()])
+    if days.turn_stats is not None:  # computed at ingest with these parameters
+        turn_parts = [days.turn_stats.set_index(key)[day_tables.TURN_STAT_COLUMNS]]
+    else:
+        turn_parts = [by_day(_within_from(tg, p, gk), ["within_3min_rate"]),
+                      by_day(_platform_from(tg, p, gk), ["platform_avg_response_s"])]
+    turn_parts += [
         (by_day(_quantiles_from(tg, gk), day_tables.QUANTILE_COLUMNS)
          if days.quantiles is None else days.quantiles.set_index(key)),
-        by_day(_auto_first_from(tg, gk), ["auto_first_share"]),
+        by_day(_auto_first_from_sessions(sg, gk), ["auto_first_share"]),
         by_day(_aqr_from(sg, gk), ["answer_question_ratio"]),
     ]
     out = day.join([inq, sales], how="outer")

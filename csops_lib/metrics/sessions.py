@@ -424,17 +424,26 @@ def _session_core(s: pd.DataFrame, turns: pd.DataFrame) -> pd.DataFrame:
     return sess[CORE_COLUMNS]
 
 
+def _slow_responses(turns: pd.DataFrame, n_sessions: int, p: dict[str, Any]) -> np.ndarray:
+    """Per session (sid 0 … n − 1): its answers slower than ``slow_gap_s`` (§3 slow
+    responses)."""
+    slow = (turns["response_s"] > p["slow_gap_s"]).to_numpy()
+    return np.bincount(turns["sid"].to_numpy()[slow], minlength=n_sessions).astype(np.int64)
+
+
 def _session_finish(core: pd.DataFrame, turns: pd.DataFrame, orders: pd.DataFrame | None,
                     p: dict[str, Any], *, as_text: bool = True,
                     keyed: bool = False) -> pd.DataFrame:
     """The session table of :func:`build_sessions` from :func:`_session_core` rows (indexed
     by sid, in sid order) and their turns: the columns that depend on parameters.
     ``as_text=False``: text columns stay object arrays (same values; for internal use);
-    ``keyed``: customer ids are shared codes with the orders' (``_common.shared_codes``)."""
+    ``keyed``: customer ids are shared codes with the orders' (``_common.shared_codes``).
+    ``turns`` None: ``core`` has ``slow_responses`` for these parameters (the store's)."""
     sess = core.copy(deep=False)  # new columns only: the caller's frame is not changed
-    slow = (turns["response_s"] > p["slow_gap_s"]).to_numpy()
-    sess["slow_responses"] = np.bincount(turns["sid"].to_numpy()[slow],
-                                         minlength=len(sess)).astype(np.int64)
+    if turns is not None:
+        sess["slow_responses"] = _slow_responses(turns, len(sess), p)
+    elif "slow_responses" not in sess.columns:
+        raise ValueError("sessions without turns need their slow_responses")
     # category: the log's when given; else the look-back rule when orders are given; else presale
     cat = sess["log_category"].to_numpy(dtype=object)
     has = ~pd.isna(cat)
@@ -442,9 +451,11 @@ def _session_finish(core: pd.DataFrame, turns: pd.DataFrame, orders: pd.DataFram
     if orders is not None:
         after = _lookback_after_sales(sess, orders, p["after_sales_lookback_days"],
                                       keyed).to_numpy()
-    inferred = np.where(after, "after_sales", "presale").astype(object)
-    category = np.where(has, cat, inferred).astype(object)
-    source = np.where(has, "log", "default" if orders is None else "lookback").astype(object)
+    # labels picked from object arrays of two (no string made per session)
+    inferred = np.array(["presale", "after_sales"], dtype=object)[after.astype(np.intp)]
+    category = np.where(has, cat, inferred).astype(object, copy=False)
+    fallback = "default" if orders is None else "lookback"
+    source = np.array([fallback, "log"], dtype=object)[has.astype(np.intp)]
     sess["category"] = pd.Series(category, index=sess.index, dtype=object, copy=False)
     sess["category_source"] = pd.Series(source, index=sess.index, dtype=object, copy=False)
     sess["is_presale"] = category == "presale"

@@ -50,6 +50,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from csops_lib.render.csv_out import FORMULA_TRIGGERS, looks_like_formula
 from csops_lib.render.formats import EXCEL_FORMATS
 from csops_lib.render.labels import LABELS
 
@@ -74,10 +75,6 @@ NUMBER_FORMATS: dict[str, str] = {k: EXCEL_FORMATS[k] for k in (
 KINDS = tuple(NUMBER_FORMATS)
 NUMERIC_KINDS = frozenset({"money", "rate", "seconds", "count", "number"})
 TIME_KINDS = frozenset({"date", "datetime"})
-
-#: first characters that make a spreadsheet read a text as a formula (OWASP CSV injection):
-#: such text is stored as a text cell in workbooks and prefixed with ``'`` in CSV files
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 MAX_WIDTH = 50
 MIN_WIDTH = 6
@@ -293,12 +290,6 @@ def display_width(text: str) -> int:
 
 def _clean_string(value: str) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", value)
-
-
-def looks_like_formula(value: object) -> bool:
-    """Whether ``value`` is text a spreadsheet would take for a formula
-    (it starts with one of :data:`FORMULA_TRIGGERS`)."""
-    return isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
 
 
 def _put(ws: Worksheet, row: int, column: int, value):

@@ -98,3 +98,29 @@ def test_asof_times_equals_merge_asof(lk, ls, rk, rs, direction, exact, keyed):
                             allow_exact_matches=exact)
         want[hit["index"].to_numpy()] = hit["rt"].to_numpy()
     assert np.array_equal(got, want, equal_nan=True)
+
+
+ids = st.lists(st.one_of(st.none(), st.sampled_from(["c1", " c1", "c2\u3000", "c3", "", "  ",
+                                                      "\u00a0c4", "c5", "客户", "客户 "])),
+               min_size=0, max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ids, st.lists(st.sampled_from(["c1", "c2", "c3", "客户", "c9"]), unique=True),
+       st.booleans())
+def test_category_codes_equal_pandas_matching(values, cats, as_str):
+    """Arrow matching of ids to categories = key_text + get_indexer + first-appearance
+    numbering of the unknown (the pandas rules, written out here)."""
+    from csops_lib.metrics._common import key_text
+    from csops_lib.metrics.day_tables import _category_codes
+
+    s = pd.Series(values, dtype="str" if as_str else object)
+    categories = pd.Index(cats, dtype=object)
+    o = key_text(s)
+    want = categories.get_indexer(o.to_numpy(dtype=object)).astype(np.int64)
+    other = (want < 0) & o.notna().to_numpy()
+    want[other] = len(categories) + pd.factorize(o[other])[0]
+    want = np.where(o.notna().to_numpy(), want, -1)
+    assert _category_codes(s, categories).tolist() == want.tolist()
+    mixed = pd.Series([*values, 7], dtype=object)  # not all text: pandas' own path
+    assert len(_category_codes(mixed, categories)) == len(values) + 1
