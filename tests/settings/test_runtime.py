@@ -41,21 +41,24 @@ def test_main_called_with_arguments_leaves_the_process_alone(clean_env):
 def test_numpy_huge_pages_are_turned_off_before_numpy_is_imported(clean_env):
     runtime.tune_allocator()
     assert os.environ["NUMPY_MADVISE_HUGEPAGE"] == "0"
+    assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "system"
     clean_env.setenv("NUMPY_MADVISE_HUGEPAGE", "1")  # the user's choice wins
     runtime.tune_allocator()
     assert os.environ["NUMPY_MADVISE_HUGEPAGE"] == "1"
 
 
 def test_the_setting_reaches_numpy_and_the_csops_module_does_not_import_numpy_first():
-    """numpy reads the setting at import: after :func:`tune_allocator` a fresh numpy has huge
-    pages off; and importing the ``csops`` command's module (which tunes first thing in
+    """numpy and Arrow read their settings at import: after :func:`tune_allocator` a fresh
+    numpy has huge pages off and Arrow allocates from glibc; and importing the ``csops`` command's module (which tunes first thing in
     ``main``) does not import numpy."""
     env = {k: v for k, v in os.environ.items() if k not in runtime.IMPORT_SETTINGS}
     probe = ("from csops_lib.settings.runtime import tune_allocator; tune_allocator(); "
-             "from numpy._core import multiarray; print(multiarray._get_madvise_hugepage())")
+             "from numpy._core import multiarray; import pyarrow; "
+             "print(multiarray._get_madvise_hugepage(), "
+             "pyarrow.default_memory_pool().backend_name)")
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
                          text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert out.stdout.split() == ["False", "system"]
     mods = subprocess.run([sys.executable, "-c", "import sys, csops_lib.cli; "
                            "print('numpy' in sys.modules)"], env=env, capture_output=True,
                           text=True, check=True)
