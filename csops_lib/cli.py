@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from csops_lib.settings.paths import DEMO_WEEKS  # a constant: no pandas, --help stays fast
-from csops_lib.settings.runtime import tune_allocator
+from csops_lib.settings.runtime import exit_now, tune_allocator
 
 
 def _cmd_validate(args) -> int:
@@ -622,9 +622,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """The ``csops`` command (``argv`` None: the process's own command line, whose memory
-    allocator is then tuned for big tables: :mod:`csops_lib.settings.runtime`)."""
-    if argv is None:
-        tune_allocator()
+    allocator is then tuned for big tables and which ends without the interpreter's
+    teardown once the command is done: :mod:`csops_lib.settings.runtime`)."""
+    if argv is not None:
+        return _main(argv)
+    tune_allocator()
+    exit_now(_main(None))
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "kpis":

@@ -63,3 +63,16 @@ def test_the_setting_reaches_numpy_and_the_csops_module_does_not_import_numpy_fi
                            "print('numpy' in sys.modules)"], env=env, capture_output=True,
                           text=True, check=True)
     assert mods.stdout.strip() == "False"
+
+
+def test_the_command_ends_without_teardown_but_runs_atexit_and_flushes(tmp_path):
+    """``csops`` ends through :func:`exit_now`: its exit code, the atexit handlers run, and
+    unflushed output (no newline) still arrives."""
+    code = ("import atexit, sys; from csops_lib import cli; "
+            "atexit.register(lambda: print('atexit ran', end='')); print('partial', end=' '); "
+            f"sys.argv = ['csops', 'kpis', '--store', {str(tmp_path / 'none')!r}]; cli.main(); "
+            "print('never here')")
+    got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert got.returncode == 1
+    assert got.stdout == "partial atexit ran"
+    assert "no such store folder" in got.stderr
