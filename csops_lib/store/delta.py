@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -49,7 +50,11 @@ def day_labels(table: str, df: pd.DataFrame) -> pd.Series:
     spec = TABLES[table]
     if not any(c in df.columns for c in spec.day_columns):
         return pd.Series(UNDATED, index=df.index, dtype=object)
-    return spec.row_day(df).dt.strftime("%Y-%m-%d").fillna(UNKNOWN).astype(object)
+    # each distinct day formatted once (strftime per row cost 0.4 s per million messages)
+    codes, days = pd.factorize(spec.row_day(df), use_na_sentinel=True)
+    labels = np.append(np.asarray(pd.DatetimeIndex(days).strftime("%Y-%m-%d"), dtype=object),
+                       UNKNOWN)
+    return pd.Series(labels[codes], index=df.index, dtype=object)
 
 
 def row_order(table: str) -> tuple[str, ...]:

@@ -145,7 +145,7 @@ def _stored(store: Path, table: str, version: int, new: pd.DataFrame, key: list[
             dtypes: dict[str, str]) -> pd.DataFrame:
     """The stored rows that may match ``new`` (its days only when the day follows from the
     key), with the key and the batch's columns."""
-    days = set(new[delta.DAY]) if delta.day_in_key(table) else None
+    days = _days(new) if delta.day_in_key(table) else None
     files = [p for d, p in delta.files_at(store / table, version, store)
              if days is None or d in days]
     cols = [c for c in new.columns if c != delta.DAY]
@@ -154,6 +154,12 @@ def _stored(store: Path, table: str, version: int, new: pd.DataFrame, key: list[
     if not parts:
         return pd.DataFrame(columns=cols)
     return _to_pandas(parts, dtypes)
+
+
+def _days(frame: pd.DataFrame) -> set[str]:
+    """The day partitions of ``frame``'s rows (distinct values first: a set of a million
+    strings took 1.6 s)."""
+    return set(frame[delta.DAY].unique().tolist())
 
 
 def upsert(store: Path, table: str, new: pd.DataFrame, version: int | None,
@@ -167,7 +173,7 @@ def upsert(store: Path, table: str, new: pd.DataFrame, version: int | None,
     if version is None:
         delta.create(path, delta.to_arrow(new), overwrite=delta.is_table(path))
         return ({"new": len(new), "updated": 0, "unchanged": 0,
-                 "days": set(new[delta.DAY])}, delta.latest_version(path, store),
+                 "days": _days(new)}, delta.latest_version(path, store),
                 merged_dtypes)
     old = _stored(store, table, version, new, key, dtypes)
     old = old.drop_duplicates(subset=key, keep="first") if len(old) else old
@@ -189,7 +195,7 @@ def upsert(store: Path, table: str, new: pd.DataFrame, version: int | None,
     counts = {"new": int((~matched).sum()), "updated": int((matched & changed).sum()),
               "unchanged": int((matched & ~changed).sum())}
     rows = new[changed]
-    counts["days"] = set(rows[delta.DAY])
+    counts["days"] = _days(rows)
     if len(rows):
         stored_days = {d for d, _ in delta.files_at(path, version, store)}
         version = delta.merge(path, table, delta.to_arrow(rows), key, store)
