@@ -20,9 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from csops_lib import dask_engine
+from csops_lib import dask_engine, loaders
 from csops_lib import engine as fast_engine
-from csops_lib.loaders import QUARANTINE_COLUMNS, LoadReport, load_many
 from csops_lib.metrics import kpis as kpi_metrics
 from csops_lib.metrics.funnel import inconsistent_tally_rows, tally_funnel
 from csops_lib.metrics.rollups import rollup_kpis
@@ -69,18 +68,18 @@ def parse_by(by: str) -> str:
 def load_kpi_tables(chats: Sequence[str | os.PathLike], orders: Sequence[str | os.PathLike],
                     refunds: Sequence[str | os.PathLike] | None = None,
                     traffic: Sequence[str | os.PathLike] | None = None,
-                    ) -> tuple[dict[str, pd.DataFrame | None], list[LoadReport]]:
+                    ) -> tuple[dict[str, pd.DataFrame | None], list[loaders.LoadReport]]:
     """Load the export files of each table (several files of one table are concatenated and
     de-duplicated by :func:`~csops_lib.loaders.load_many`). Raises :class:`csops_lib.loaders.LoadError`
     (naming the file and the column) when a file cannot be loaded."""
     tables: dict[str, pd.DataFrame | None] = {}
-    reports: list[LoadReport] = []
+    reports: list[loaders.LoadReport] = []
     for name, paths in (("chats", chats), ("orders", orders), ("refunds", refunds),
                         ("traffic", traffic)):
         if not paths:
             tables[name] = None
             continue
-        frame, reps = load_many(list(paths), name)
+        frame, reps = loaders.load_many(list(paths), name)
         tables[name] = frame
         reports.extend(reps)
     return tables, reports
@@ -111,7 +110,7 @@ class KpiRun:
 
     table: pd.DataFrame
     by: str
-    reports: list[LoadReport] = field(default_factory=list)
+    reports: list[loaders.LoadReport] = field(default_factory=list)
 
 
 def run_kpis(*, store_dir: str | os.PathLike | None = None,
@@ -132,7 +131,7 @@ def run_kpis(*, store_dir: str | os.PathLike | None = None,
     p = resolve_params(params)
     view = parse_by(by)
     lo, hi = parse_period(date_from, date_to)
-    reports: list[LoadReport] = []
+    reports: list[loaders.LoadReport] = []
     if engine not in ENGINES:
         raise ExportError(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     if engine == "dask":
@@ -165,7 +164,7 @@ class FunnelResult:
     table: pd.DataFrame
     quarantine: pd.DataFrame
     rows_in: int
-    reports: list[LoadReport] = field(default_factory=list)
+    reports: list[loaders.LoadReport] = field(default_factory=list)
 
     @property
     def rows_out(self) -> int:
@@ -198,15 +197,15 @@ def tally_funnel_files(paths: Iterable[str | os.PathLike]) -> FunnelResult:
     unknown after loading) are added. Every other row the loader rejected is quarantined too,
     so ``rows_in == rows_out + rows_quarantined``.
     """
-    frame, reports = load_many(list(paths), "agent_daily")
+    frame, reports = loaders.load_many(list(paths), "agent_daily")
     parts = [r.quarantine for r in reports if len(r.quarantine)]
     bad = inconsistent_tally_rows(frame)
     if len(bad):
         parts.append(pd.DataFrame({
             "file": "", "row": pd.NA, "column": "", "value": "",
             "kind": "inconsistent", "reason": bad["reason"].astype(str).to_numpy()}))
-    quarantine = (pd.concat(parts, ignore_index=True)[QUARANTINE_COLUMNS] if parts
-                  else pd.DataFrame(columns=QUARANTINE_COLUMNS))
+    quarantine = (pd.concat(parts, ignore_index=True)[loaders.QUARANTINE_COLUMNS] if parts
+                  else pd.DataFrame(columns=loaders.QUARANTINE_COLUMNS))
     if len(quarantine):
         quarantine["file"] = quarantine["file"].map(lambda f: Path(str(f)).name if f else f)
     table = tally_funnel(frame).reset_index(drop=True)

@@ -50,11 +50,16 @@ def day_labels(table: str, df: pd.DataFrame) -> pd.Series:
     spec = TABLES[table]
     if not any(c in df.columns for c in spec.day_columns):
         return pd.Series(UNDATED, index=df.index, dtype=object)
-    # each distinct day formatted once (strftime per row cost 0.4 s per million messages)
-    codes, days = pd.factorize(spec.row_day(df), use_na_sentinel=True)
-    labels = np.append(np.asarray(pd.DatetimeIndex(days).strftime("%Y-%m-%d"), dtype=object),
+    return pd.Series(day_text(spec.row_day(df)), index=df.index, dtype=object)
+
+
+def day_text(days: pd.Series) -> np.ndarray:
+    """``YYYY-MM-DD`` of each timestamp (object array; missing → :data:`UNKNOWN`), each
+    distinct day formatted once (strftime per row cost 0.4 s per million messages)."""
+    codes, uniq = pd.factorize(days, use_na_sentinel=True)
+    labels = np.append(np.asarray(pd.DatetimeIndex(uniq).strftime("%Y-%m-%d"), dtype=object),
                        UNKNOWN)
-    return pd.Series(labels[codes], index=df.index, dtype=object)
+    return labels[codes]
 
 
 def row_order(table: str) -> tuple[str, ...]:

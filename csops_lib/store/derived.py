@@ -212,7 +212,7 @@ def refresh(store: Path, versions: dict[str, int], dtypes: dict[str, dict[str, s
             if keys is not None:
                 frame = keys.encode(frame, deriver.keys)
             dtypes[name] = delta.dtype_map(frame)
-            frame = frame.assign(**{delta.DAY: frame["date"].dt.strftime("%Y-%m-%d")})
+            frame = frame.assign(**{delta.DAY: delta.day_text(frame["date"])})
             out[name].append(delta.to_arrow(frame))
     for name in deriver.tables:
         data = pa.concat_tables(out[name], promote_options="permissive") if out[name] \

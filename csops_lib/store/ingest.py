@@ -28,8 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from csops_lib.loaders.call_sheets import load_call_sheets
-from csops_lib.loaders.core import LoadReport, load
+from csops_lib import loaders
 from csops_lib.schema import TABLES
 from csops_lib.store import admin, catalog, delta, derived
 from csops_lib.store.read import _read, _to_pandas
@@ -43,7 +42,7 @@ class IngestResult:
     """What one ingest did: the load reports, and rows new / updated / unchanged /
     quarantined per table, the Delta version of each table and the log record number."""
 
-    reports: list[LoadReport] = field(default_factory=list)
+    reports: list[loaders.LoadReport] = field(default_factory=list)
     rows_new: dict[str, int] = field(default_factory=dict)
     rows_updated: dict[str, int] = field(default_factory=dict)
     rows_unchanged: dict[str, int] = field(default_factory=dict)
@@ -73,13 +72,13 @@ class IngestResult:
 
 
 def _load_file(path: Path, table: str | None, index: int = 0
-               ) -> tuple[pd.DataFrame, list[LoadReport]]:
+               ) -> tuple[pd.DataFrame, list[loaders.LoadReport]]:
     """Load one export; a filled callback workbook (one sheet per agent) loads every sheet.
     Chat messages get their :data:`delta.SEQ` (the ``index``-th file of the ingest, row by
     row in the export's order; the ingest's number is added under the lock)."""
-    df, report = load(path, table)
+    df, report = loaders.load(path, table)
     if report.table == "callbacks" and path.suffix.lower() in (".xlsx", ".xlsm"):
-        return load_call_sheets(path)
+        return loaders.load_call_sheets(path)
     if report.table == "chats":
         df = df.copy()
         df[delta.SEQ] = index * delta.SEQ_FILE + np.arange(len(df), dtype=np.int64)
@@ -219,7 +218,7 @@ def ingest(paths: Iterable[str | os.PathLike], store_dir: str | os.PathLike = "d
     files: list[dict[str, Any]] = []
     paths = [Path(p) for p in paths]
 
-    def one(i: int) -> tuple[pd.DataFrame, list[LoadReport], str]:
+    def one(i: int) -> tuple[pd.DataFrame, list[loaders.LoadReport], str]:
         df, reports = _load_file(paths[i], table, i)
         return df, reports, catalog.sha256(paths[i])
 
