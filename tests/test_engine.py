@@ -285,21 +285,23 @@ def test_a_damaged_day_table_file_is_one_line_naming_it(demo_store, tmp_path):
 
 
 def test_csops_kpis_from_a_store_imports_neither_pandera_nor_openpyxl(demo_store, tmp_path):
-    """The store's readers never validate a file nor write a workbook: their start skips
-    pandera (loaded on the first validation) and openpyxl (only for an .xlsx out)."""
+    """The store's readers never load nor validate a file nor write a workbook: their start
+    skips the loaders, pandera (loaded on the first validation) and openpyxl (only for an
+    .xlsx out)."""
     import subprocess
     import sys
 
     out = tmp_path / "k.csv"
     code = ("import sys; from csops_lib import cli; "
             f"rc = cli.main(['kpis', '--store', {str(demo_store['store'])!r}, '--out', "
-            f"{str(out)!r}]); print(rc, 'pandera' in sys.modules, 'openpyxl' in sys.modules)")
+            f"{str(out)!r}]); print(rc, 'pandera' in sys.modules, 'openpyxl' in sys.modules, "
+            "'csops_lib.loaders.core' in sys.modules)")
     got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()
-    assert got == ["0", "False", "False"]
+    assert got == ["0", "False", "False", "False"]
     assert pd.read_csv(out, encoding="utf-8-sig")["sessions"].sum() > 0
     xlsx = tmp_path / "k.xlsx"  # a workbook still works (and then loads openpyxl)
     code = code.replace(repr(str(out)), repr(str(xlsx)))
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True).stdout.split() == ["0", "False", "True"]
+                          check=True).stdout.split() == ["0", "False", "True", "False"]
     assert xlsx.stat().st_size > 0
