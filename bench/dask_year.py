@@ -7,8 +7,9 @@ paused), once per ``--per-task`` value (days per task). Before each run the work
 restarted (fresh processes) and import the engine; afterwards each worker reports its peak RSS
 (``VmHWM``, which, unlike ``ru_maxrss``, is not inherited through fork and exec) from inside its
 own process. One thread per worker means one task at a time, so a worker's peak is its largest
-task plus what it holds: the imports and the whole period's orders, which every task shares.
-The task stream gives each batch's compute time.
+task plus what it holds: the imports and the orders (the whole period's, which every task was
+sent until 2026-12-02; since then each task gets its window's only, so the year's orders term
+below is an upper bound). The task stream gives each batch's compute time.
 
 The cost model fitted over the runs (least squares):
 

@@ -23,7 +23,8 @@ orders paid in [a − fd − L, b + fd + 1), calls the pandas function with ``da
 ``date_to=b`` and keeps its rows. Orders are read once, by the client, from the same
 partitions the pandas engine reads (pruned to the metric columns: a few % of the chat volume),
 sorted by ``order_id`` as the pandas engine sorts them (so money sums add in the same order),
-and shared by every task as one graph key (scattered once on a distributed cluster). The
+and each task is sent only the orders of its window (a row keeps its order), not the whole
+period's: a worker holds a week's orders, not a year's. The
 concatenated, sorted rows equal the pandas engine's table (``tests/test_engine.py``).
 
 Schedulers: ``None`` starts a ``distributed.LocalCluster`` (one single-threaded worker process
@@ -86,6 +87,17 @@ def _empty_chats() -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
+def _orders_of(orders: pd.DataFrame, a: pd.Timestamp, b: pd.Timestamp,
+               p: dict[str, Any]) -> pd.DataFrame:
+    """The orders the days [a, b] need: paid from the after-sales look-back before the
+    first day's window to the end of the last day's follow-up window."""
+    fd = pd.Timedelta(days=int(p["followup_days"]))
+    look = pd.Timedelta(days=math.ceil(float(p["after_sales_lookback_days"])))
+    paid = orders["paid_at"]
+    return orders[((paid >= a - fd - look) & (paid < b + fd + pd.Timedelta(days=1)))
+                  .to_numpy()]
+
+
 def _batch(store_dir: str, a: pd.Timestamp, b: pd.Timestamp, orders: pd.DataFrame,
            refunds: pd.DataFrame | None, traffic: pd.DataFrame | None, p: dict[str, Any],
            by: str, at: dict[str, Any] | None = None) -> pd.DataFrame:
@@ -94,9 +106,7 @@ def _batch(store_dir: str, a: pd.Timestamp, b: pd.Timestamp, orders: pd.DataFram
     store snapshot the client read (an ingest landing meanwhile is not mixed in)."""
 
     fd = pd.Timedelta(days=int(p["followup_days"]))
-    look = pd.Timedelta(days=math.ceil(float(p["after_sales_lookback_days"])))
-    paid = orders["paid_at"]
-    o = orders[((paid >= a - fd - look) & (paid < b + fd + pd.Timedelta(days=1))).to_numpy()]
+    o = _orders_of(orders, a, b, p)
     days = engine.read_days(store_dir, a - fd, b, p["concurrency_window_s"], at=at, params=p)
     if days is not None:  # the per-day tables derived at ingest
         if by == "date,agent":
@@ -179,9 +189,11 @@ def kpis_dask(store_dir: str | os.PathLike, date_from=None, date_to=None,
     else:
         small["traffic"] = None
     shared = [dask.delayed(x, pure=True) if x is not None else None
-              for x in (orders, small["refunds"], small["traffic"])]
+              for x in (small["refunds"], small["traffic"])]
     batch = dask.delayed(_batch, pure=True)
-    tasks = [batch(store_dir, a, b, *shared, p, view, at)
+    # each task gets only the orders its days need, not the whole period's
+    tasks = [batch(store_dir, a, b, dask.delayed(_orders_of(orders, a, b, p), pure=True),
+                   *shared, p, view, at)
              for a, b in _days(lo, hi, max(1, int(days_per_task)))]
     parts = [part for part in _compute(tasks, scheduler) if len(part)]
     if not parts:

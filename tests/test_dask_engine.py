@@ -85,3 +85,17 @@ def test_cli_engine_flags(demo_store, tmp_path, capsys):
                      "--engine", "dask", "--scheduler", "synchronous", "--out", str(out)]) == 0
     expected = kx.run_kpis(store_dir=demo_store["store"], date_from="2026-11-21").table
     pd.testing.assert_frame_equal(pd.read_parquet(out), expected)
+
+
+def test_each_task_is_sent_only_the_orders_of_its_window():
+    """Days [11-10, 11-16], followup 3 days, look-back 30 days: orders paid in
+    [10-08 00:00, 11-20 00:00) (the look-back before the first day's window, to the end of
+    the last day's follow-up), counted by hand."""
+    from csops_lib.dask_engine import _orders_of
+
+    paid = ["2026-10-07 23:59:59", "2026-10-08 00:00:00", "2026-11-12 10:00:00",
+            "2026-11-19 23:59:59", "2026-11-20 00:00:00", None]
+    orders = pd.DataFrame({"order_id": list("abcdef"), "paid_at": pd.to_datetime(paid)})
+    p = {"followup_days": 3, "after_sales_lookback_days": 30}
+    got = _orders_of(orders, pd.Timestamp("2026-11-10"), pd.Timestamp("2026-11-16"), p)
+    assert got["order_id"].tolist() == ["b", "c", "d"]
