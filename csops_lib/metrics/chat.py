@@ -186,12 +186,22 @@ def max_concurrent(chats: pd.DataFrame, window_s: float | None = None,
 
 
 # --- per agent and day -------------------------------------------------------------------------
-def _agent_day_from(sess: pd.DataFrame, mc: pd.DataFrame) -> pd.DataFrame:
-    g = sess.groupby(["date", "agent"], sort=True)
-    out = g.agg(sessions=("sid", "size"), presale_sessions=("is_presale", "sum"),
-                replied=("replied", "sum"), first_response_s=("first_response_s", "mean"),
-                avg_response_s=("avg_response_s", "mean"), slow_sessions=("is_slow", "sum"),
-                long_sessions=("is_long", "sum")).reset_index()
+def _agent_day_from(sess: pd.DataFrame, mc: pd.DataFrame,
+                    groups: tuple[np.ndarray, pd.MultiIndex] | None = None) -> pd.DataFrame:
+    """``groups``: each session's agent-day number and the (date, agent) index of the
+    numbers, in (date, agent) order (grouping one integer instead of two columns: the same
+    groups in the same order, their rows in the same order, so the same sums)."""
+    named = dict(sessions=("sid", "size"), presale_sessions=("is_presale", "sum"),
+                 replied=("replied", "sum"), first_response_s=("first_response_s", "mean"),
+                 avg_response_s=("avg_response_s", "mean"), slow_sessions=("is_slow", "sum"),
+                 long_sessions=("is_long", "sum"))
+    if groups is None:
+        out = sess.groupby(["date", "agent"], sort=True).agg(**named).reset_index()
+    else:
+        cols = sorted({c for c, _ in named.values()})
+        out = sess[cols].assign(_g=groups[0]).groupby("_g", sort=True).agg(**named)
+        out.index = groups[1][out.index.to_numpy()]
+        out = out.reset_index()
     out["unanswered"] = out["sessions"] - out["replied"]
     out["reply_rate"] = ratio(out["replied"], out["sessions"])
     out = out.merge(mc, on=["date", "agent"], how="left")

@@ -173,7 +173,9 @@ def _agent_kpis(days: day_tables.Days, orders: pd.DataFrame, refunds: pd.DataFra
     key = ["date", "agent"]
 
     mc_frame = days.max_concurrent
-    day = _agent_day_from(sess, mc_frame).drop(columns="max_concurrent").set_index(key)
+    g_sess, index = _agent_day_numbers(sess)
+    day = _agent_day_from(sess, mc_frame, (g_sess, index)).drop(columns="max_concurrent") \
+        .set_index(key)
     mc = mc_frame.set_index(key)["max_concurrent"]
 
     ps = _prep_sessions(sess, p, keyed=True)
@@ -202,7 +204,6 @@ def _agent_kpis(days: day_tables.Days, orders: pd.DataFrame, refunds: pd.DataFra
 
     # the turn statistics grouped by one integer (agent-day number) instead of two columns:
     # the same groups, in the same order, with their rows in the same order (same sums)
-    g_sess, index = _agent_day_numbers(sess)
     sg = sess[["n_agent", "n_customer", "n_turns", "auto_first_turns"]].assign(_g=g_sess)
     gk = ["_g"]
 
