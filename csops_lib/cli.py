@@ -14,7 +14,7 @@ def _cmd_validate(args) -> int:
     import pandas as pd
 
     from csops_lib.loaders import LoadError, load
-    from csops_lib.render.tables_out import write_csv
+    from csops_lib.render.csv_out import write_csv
 
     failed: list[str] = []
     quarantined = []
@@ -185,8 +185,8 @@ def _cmd_kpis(args) -> int:
         params = load_shop_params(**parse_overrides(args.param or []))
         by = kx.parse_by(args.by)
         kx.parse_period(args.date_from, args.date_to)
-        tables_out = _table_writer(args.out)
-        tables_out.check_out_path(args.out)
+        writer = _table_writer(args.out)
+        writer.check_out_path(args.out)
     except (ParamError, kx.ExportError) as exc:
         print(f"csops kpis: error: {exc}", file=sys.stderr)
         return 2
@@ -198,7 +198,7 @@ def _cmd_kpis(args) -> int:
         for rep in run.reports:
             if rep.rows_quarantined or rep.warnings:
                 print(rep.summary(max_rows=3), file=sys.stderr)
-        tables_out.write_table(run.table, args.out)
+        writer.write_table(run.table, args.out)
     except (LoadError, OSError, kx.ExportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -211,16 +211,16 @@ def _cmd_kpis(args) -> int:
 
 def _cmd_funnel(args) -> int:
     from csops_lib.loaders import LoadError
-    from csops_lib.render import tables_out
     from csops_lib.reports import kpis as kx
 
     started = time.monotonic()
     try:
-        tables_out.check_out_path(args.out)
+        writer = _table_writer(args.out)
+        writer.check_out_path(args.out)
         result = kx.tally_funnel_files(args.files)
-        tables_out.write_table(result.table, args.out)
+        writer.write_table(result.table, args.out)
         if args.quarantine_out:
-            tables_out.write_csv(result.quarantine, args.quarantine_out)
+            writer.write_csv(result.quarantine, args.quarantine_out)
     except (LoadError, OSError, kx.ExportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
